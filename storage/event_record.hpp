@@ -1,0 +1,197 @@
+#pragma once
+/// The binary event record: the one representation of an event shared by the
+/// decoders (net/), the event store (storage/) and the query engine (query/).
+///
+/// Caveats:
+/// - A record is a flat byte string, little-endian, with no alignment
+///   guarantees: read fixed fields with memcpy (the view does this).
+/// - The id field is patched in place by the ingest committer after decoding,
+///   so decoders write 0 there; nothing else in a record ever changes.
+/// - Properties, resource and scope are stored as compact JSON object text
+///   (type-preserving: strings, integers, floats, bools, null, arrays,
+///   objects). An empty string means "absent" (no object at all).
+///
+/// Layout (all integers little-endian):
+///
+///   offset size field
+///   0      8    timestamp   int64, nanoseconds since the Unix epoch (UTC)
+///   8      8    id          uint64, cluster-unique, assigned at commit
+///   16     8    start       int64, span start in Unix ns; no_start if not a span
+///   24     4    event_type  uint32 (CLEF @i, or Murmur3 of the template)
+///   28     4    flags       uint32, see record_flags
+///   32     ...  kField count strings, each a LEB128 varint byte length then
+///               the bytes, in the order of enum class field.
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::storage {
+
+/// Marks a record that is not a span.
+inline constexpr int64_t no_start = INT64_MIN;
+
+/// Size of the fixed header preceding the variable-length fields.
+inline constexpr size_t record_header_size = 32;
+
+/// Offset of the id field, which the committer patches.
+inline constexpr size_t record_id_offset = 8;
+
+/// Largest encoded record accepted anywhere (SPEC.md §3: 256 KiB events).
+inline constexpr size_t max_record_bytes = 256 * 1024;
+
+/// Bits of the flags word.
+enum record_flags : uint32_t {
+  /// event_type came from the client (CLEF @i) rather than a template hash.
+  explicit_event_type = 1u << 0,
+};
+
+/// The variable-length fields in storage order.
+enum class field : uint8_t {
+  level,            ///< level as sent ("" = absent, reads as Information)
+  message_template, ///< Serilog message template (@mt), may be empty
+  message,          ///< rendered message (@m, OTLP body, span name)
+  exception,        ///< exception text (@x)
+  trace_id,         ///< lowercase hex, 32 chars, or empty
+  span_id,          ///< lowercase hex, 16 chars, or empty
+  parent_id,        ///< lowercase hex parent span id, or empty
+  span_kind,        ///< Client/Server/Producer/Consumer/Internal, or empty
+  properties,       ///< JSON object text of user properties, or empty
+  resource,         ///< JSON object text of resource attributes, or empty
+  scope,            ///< JSON object text of the instrumentation scope, or empty
+};
+inline constexpr size_t field_count = 11;
+
+/// Read-only, zero-copy view over one encoded record.
+/// @pre the bytes outlive the view and were produced by record_builder.
+class record_view {
+public:
+  record_view() = default;
+
+  /// Parses the field table; returns false if the bytes are not a record.
+  bool parse(const char* data, size_t size) noexcept {
+    if (size < record_header_size)
+      return false;
+    data_ = data;
+    size_ = size;
+    size_t pos = record_header_size;
+    for (size_t i = 0; i < field_count; ++i) {
+      uint64_t len = 0;
+      int shift = 0;
+      for (;;) {
+        if (pos >= size || shift > 35)
+          return false;
+        auto b = static_cast<uint8_t>(data[pos++]);
+        len |= uint64_t(b & 0x7f) << shift;
+        if (!(b & 0x80))
+          break;
+        shift += 7;
+      }
+      if (len > size - pos)
+        return false;
+      fields_[i] = std::string_view{data + pos, static_cast<size_t>(len)};
+      pos += len;
+    }
+    return pos == size;
+  }
+
+  int64_t timestamp() const noexcept { return load<int64_t>(0); }
+  uint64_t id() const noexcept { return load<uint64_t>(8); }
+  int64_t start() const noexcept { return load<int64_t>(16); }
+  bool is_span() const noexcept { return start() != no_start; }
+  uint32_t event_type() const noexcept { return load<uint32_t>(24); }
+  uint32_t flags() const noexcept { return load<uint32_t>(28); }
+
+  std::string_view get(field f) const noexcept {
+    return fields_[static_cast<size_t>(f)];
+  }
+
+  std::string_view bytes() const noexcept { return {data_, size_}; }
+
+private:
+  template <class T>
+  T load(size_t off) const noexcept {
+    T v;
+    std::memcpy(&v, data_ + off, sizeof(T));
+    return v;
+  }
+
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+  std::string_view fields_[field_count];
+};
+
+/// Appends one record to a caller-owned buffer without allocating per field.
+/// Usage: begin(), set header values, add fields in `field` order, finish().
+class record_builder {
+public:
+  /// Starts a record at the end of `out`.
+  explicit record_builder(std::string& out) : out_(out) {
+    begin_ = out_.size();
+    out_.resize(begin_ + record_header_size);
+    std::memset(out_.data() + begin_, 0, record_header_size);
+    store<int64_t>(16, no_start);
+  }
+
+  void timestamp(int64_t unix_ns) { store<int64_t>(0, unix_ns); }
+  void start(int64_t unix_ns) { store<int64_t>(16, unix_ns); }
+  void event_type(uint32_t t) { store<uint32_t>(24, t); }
+  void flags(uint32_t f) { store<uint32_t>(28, f); }
+
+  /// Appends the next field; fields must come in `field` order.
+  void add(std::string_view value) {
+    uint64_t len = value.size();
+    do {
+      uint8_t b = len & 0x7f;
+      len >>= 7;
+      out_.push_back(static_cast<char>(len ? (b | 0x80) : b));
+    } while (len);
+    out_.append(value.data(), value.size());
+    ++added_;
+  }
+
+  /// Fields added so far.
+  size_t added() const noexcept { return added_; }
+
+  /// Size of the record so far.
+  size_t size() const noexcept { return out_.size() - begin_; }
+
+  /// Removes the partial record from the buffer (on a decode error).
+  void abandon() { out_.resize(begin_); }
+
+  size_t begin_offset() const noexcept { return begin_; }
+
+private:
+  template <class T>
+  void store(size_t off, T v) {
+    std::memcpy(out_.data() + begin_ + off, &v, sizeof(T));
+  }
+
+  std::string& out_;
+  size_t begin_ = 0;
+  size_t added_ = 0;
+};
+
+/// A decoded request: records laid end to end plus their offsets.
+/// Decoders fill one; the committer patches ids and stores it whole.
+struct record_batch {
+  std::string bytes;             ///< concatenated records
+  std::vector<uint32_t> offsets; ///< start of each record in bytes
+
+  size_t size() const noexcept { return offsets.size(); }
+  bool empty() const noexcept { return offsets.empty(); }
+
+  /// Byte range of record i.
+  std::string_view record(size_t i) const noexcept {
+    size_t end = i + 1 < offsets.size() ? offsets[i + 1] : bytes.size();
+    return std::string_view{bytes}.substr(offsets[i], end - offsets[i]);
+  }
+
+  void clear() {
+    bytes.clear();
+    offsets.clear();
+  }
+};
+
+} // namespace cairn::storage
