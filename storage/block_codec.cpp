@@ -1,0 +1,262 @@
+#include "storage/block_codec.hpp"
+
+#include <zstd.h>
+
+#include <array>
+#include <cstring>
+
+namespace cairn::storage {
+
+namespace {
+
+constexpr char block_magic[4] = {'C', 'B', 'K', '1'};
+constexpr size_t value_header_size = 8;
+constexpr size_t image_header_size = 8 + 4 * block_column_count;
+
+enum column : size_t { col_shape, col_timestamp, col_id, col_elapsed, col_event_type, col_flags, col_lengths };
+
+constexpr size_t col_data = col_lengths + field_count;
+
+void put_varint(std::string& out, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
+  do {
+    uint8_t b = v & 0x7f;
+    v >>= 7;
+    buf[n++] = static_cast<char>(v ? (b | 0x80) : b);
+  } while (v);
+  out.append(buf, n);
+}
+
+size_t varint_size(uint64_t v) noexcept {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+char* write_varint(char* p, uint64_t v) noexcept {
+  do {
+    uint8_t b = v & 0x7f;
+    v >>= 7;
+    *p++ = static_cast<char>(v ? (b | 0x80) : b);
+  } while (v);
+  return p;
+}
+
+uint64_t zigzag(int64_t v) noexcept {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+
+int64_t unzigzag(uint64_t v) noexcept {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+template <class T>
+void put_fixed(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+/// A bounds-checked reader over one column.
+struct column_reader {
+  const char* p = nullptr;
+  const char* end = nullptr;
+
+  bool varint(uint64_t& v) noexcept {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p == end)
+        return false;
+      auto b = static_cast<uint8_t>(*p++);
+      v |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80))
+        return true;
+    }
+    return false;
+  }
+
+  template <class T>
+  bool fixed(T& v) noexcept {
+    if (size_t(end - p) < sizeof(T))
+      return false;
+    std::memcpy(&v, p, sizeof(T));
+    p += sizeof(T);
+    return true;
+  }
+
+  bool bytes(size_t n, const char*& out) noexcept {
+    if (size_t(end - p) < n)
+      return false;
+    out = p;
+    p += n;
+    return true;
+  }
+};
+
+struct dctx_deleter {
+  void operator()(ZSTD_DCtx* c) const noexcept { ZSTD_freeDCtx(c); }
+};
+
+/// Per-thread decompression state: readers run on many threads.
+struct decode_scratch {
+  std::unique_ptr<ZSTD_DCtx, dctx_deleter> dctx{ZSTD_createDCtx()};
+  std::string image;
+};
+
+store_error corrupt(const char* what) {
+  return store_error{errc::corrupt, std::string{"decode_block: "} + what};
+}
+
+} // namespace
+
+struct block_encoder::impl {
+  int level;
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  std::array<std::string, block_column_count> columns;
+
+  ~impl() { ZSTD_freeCCtx(cctx); }
+};
+
+block_encoder::block_encoder(int zstd_level) : impl_(std::make_unique<impl>()) {
+  impl_->level = zstd_level;
+}
+
+block_encoder::~block_encoder() = default;
+
+status block_encoder::encode(std::span<const record_view> records, std::string& out) {
+  auto& cols = impl_->columns;
+  for (auto& c : cols)
+    c.clear();
+  // 1. Split every record into its columns.
+  int64_t prev_ts = 0;
+  uint64_t prev_id = 0;
+  uint64_t records_bytes = 0;
+  for (const auto& r : records) {
+    records_bytes += r.bytes().size();
+    int64_t ts = r.timestamp();
+    uint64_t id = r.id();
+    cols[col_shape].push_back(r.is_span() ? 1 : 0);
+    put_varint(cols[col_timestamp], zigzag(static_cast<int64_t>(static_cast<uint64_t>(ts) - static_cast<uint64_t>(prev_ts))));
+    put_varint(cols[col_id], zigzag(static_cast<int64_t>(id - prev_id)));
+    if (r.is_span())
+      put_varint(cols[col_elapsed], zigzag(static_cast<int64_t>(static_cast<uint64_t>(ts) - static_cast<uint64_t>(r.start()))));
+    put_fixed<uint32_t>(cols[col_event_type], r.event_type());
+    put_varint(cols[col_flags], r.flags());
+    for (size_t f = 0; f < field_count; ++f) {
+      auto v = r.get(static_cast<field>(f));
+      put_varint(cols[col_lengths + f], v.size());
+      cols[col_data + f].append(v);
+    }
+    prev_ts = ts;
+    prev_id = id;
+  }
+  if (records.size() > UINT32_MAX || records_bytes > UINT32_MAX)
+    return store_error{errc::internal, "block_encoder: block too large"};
+  // 2. Lay the columns out behind the image header.
+  image_.clear();
+  put_fixed<uint32_t>(image_, static_cast<uint32_t>(records.size()));
+  put_fixed<uint32_t>(image_, static_cast<uint32_t>(records_bytes));
+  for (auto& c : cols)
+    put_fixed<uint32_t>(image_, static_cast<uint32_t>(c.size()));
+  for (auto& c : cols)
+    image_.append(c);
+  // 3. Compress into the value, behind magic and raw size.
+  size_t bound = ZSTD_compressBound(image_.size());
+  out.resize(value_header_size + bound);
+  std::memcpy(out.data(), block_magic, 4);
+  uint32_t raw = static_cast<uint32_t>(image_.size());
+  std::memcpy(out.data() + 4, &raw, 4);
+  size_t n = ZSTD_compressCCtx(impl_->cctx, out.data() + value_header_size, bound, image_.data(),
+                               image_.size(), impl_->level);
+  if (ZSTD_isError(n))
+    return store_error{errc::internal, std::string{"block_encoder: "} + ZSTD_getErrorName(n)};
+  out.resize(value_header_size + n);
+  return ok;
+}
+
+status decode_block(std::string_view value, record_batch& out) {
+  thread_local decode_scratch scratch;
+  out.clear();
+  // 1. Check the value header and decompress the column image.
+  if (value.size() < value_header_size || std::memcmp(value.data(), block_magic, 4) != 0)
+    return corrupt("bad magic");
+  uint32_t raw = 0;
+  std::memcpy(&raw, value.data() + 4, 4);
+  if (raw < image_header_size)
+    return corrupt("bad raw size");
+  auto& image = scratch.image;
+  image.resize(raw);
+  size_t n = ZSTD_decompressDCtx(scratch.dctx.get(), image.data(), raw, value.data() + value_header_size,
+                                 value.size() - value_header_size);
+  if (ZSTD_isError(n) || n != raw)
+    return corrupt("zstd frame");
+  // 2. Locate the columns.
+  uint32_t count, records_bytes;
+  std::memcpy(&count, image.data(), 4);
+  std::memcpy(&records_bytes, image.data() + 4, 4);
+  std::array<column_reader, block_column_count> cols;
+  const char* p = image.data() + image_header_size;
+  const char* end = image.data() + image.size();
+  for (size_t c = 0; c < block_column_count; ++c) {
+    uint32_t size;
+    std::memcpy(&size, image.data() + 8 + 4 * c, 4);
+    if (size_t(end - p) < size)
+      return corrupt("column sizes");
+    cols[c] = column_reader{p, p + size};
+    p += size;
+  }
+  if (count > records_bytes / record_header_size + 1)
+    return corrupt("count");
+  // 3. Rebuild each record in place: header, then (varint length, bytes) per field.
+  out.bytes.resize(records_bytes);
+  out.offsets.resize(count);
+  char* w = out.bytes.data();
+  char* w_end = w + records_bytes;
+  int64_t ts = 0;
+  uint64_t id = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint8_t shape;
+    uint64_t dts, did, flags;
+    uint32_t event_type;
+    if (!cols[col_shape].fixed(shape) || !cols[col_timestamp].varint(dts) || !cols[col_id].varint(did) ||
+        !cols[col_event_type].fixed(event_type) || !cols[col_flags].varint(flags))
+      return corrupt("fixed columns");
+    ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + static_cast<uint64_t>(unzigzag(dts)));
+    id += static_cast<uint64_t>(unzigzag(did));
+    int64_t start = no_start;
+    if (shape & 1) {
+      uint64_t el;
+      if (!cols[col_elapsed].varint(el))
+        return corrupt("elapsed column");
+      start = static_cast<int64_t>(static_cast<uint64_t>(ts) - static_cast<uint64_t>(unzigzag(el)));
+    }
+    if (size_t(w_end - w) < record_header_size)
+      return corrupt("records_bytes");
+    out.offsets[i] = static_cast<uint32_t>(w - out.bytes.data());
+    uint32_t flags32 = static_cast<uint32_t>(flags);
+    std::memcpy(w, &ts, 8);
+    std::memcpy(w + 8, &id, 8);
+    std::memcpy(w + 16, &start, 8);
+    std::memcpy(w + 24, &event_type, 4);
+    std::memcpy(w + 28, &flags32, 4);
+    w += record_header_size;
+    for (size_t f = 0; f < field_count; ++f) {
+      uint64_t len;
+      const char* src;
+      if (!cols[col_lengths + f].varint(len) || !cols[col_data + f].bytes(len, src))
+        return corrupt("field columns");
+      if (size_t(w_end - w) < varint_size(len) + len)
+        return corrupt("records_bytes");
+      w = write_varint(w, len);
+      std::memcpy(w, src, len);
+      w += len;
+    }
+  }
+  if (w != w_end)
+    return corrupt("records_bytes mismatch");
+  return ok;
+}
+
+} // namespace cairn::storage

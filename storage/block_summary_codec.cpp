@@ -1,0 +1,171 @@
+#include "storage/block_summary_codec.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace cairn::storage {
+
+namespace {
+
+constexpr uint32_t summary_version = 1;
+
+template <class T>
+void put(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+template <class T>
+T get(const char* p) noexcept {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+bloom_filter make_bloom(std::vector<uint64_t>& hashes) {
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  bloom_filter f{hashes.size()};
+  for (auto h : hashes)
+    f.add_hash(h);
+  return f;
+}
+
+} // namespace
+
+bool summary_head::decode(std::string_view stored) noexcept {
+  if (stored.size() < summary_head_size)
+    return false;
+  const char* p = stored.data();
+  if (get<uint32_t>(p) != summary_version)
+    return false;
+  event_count = get<uint32_t>(p + 4);
+  min_timestamp = get<int64_t>(p + 8);
+  max_timestamp = get<int64_t>(p + 16);
+  min_id = get<uint64_t>(p + 24);
+  max_id = get<uint64_t>(p + 32);
+  level_bits = get<uint32_t>(p + 40);
+  raw_bytes = get<uint64_t>(p + 48);
+  stored_bytes = get<uint64_t>(p + 56);
+  return true;
+}
+
+void serialize_summary(const block_summary& s, uint64_t raw_bytes, uint64_t stored_bytes, std::string& out) {
+  out.clear();
+  put<uint32_t>(out, summary_version);
+  put<uint32_t>(out, s.event_count);
+  put<int64_t>(out, s.min_timestamp);
+  put<int64_t>(out, s.max_timestamp);
+  put<uint64_t>(out, s.min_id);
+  put<uint64_t>(out, s.max_id);
+  put<uint32_t>(out, s.level_bits);
+  put<uint32_t>(out, 0);
+  put<uint64_t>(out, raw_bytes);
+  put<uint64_t>(out, stored_bytes);
+  s.names.serialize(out);
+  s.tokens.serialize(out);
+}
+
+bool deserialize_summary(std::string_view stored, block_summary& s) {
+  summary_head h;
+  if (!h.decode(stored))
+    return false;
+  s.event_count = h.event_count;
+  s.min_timestamp = h.min_timestamp;
+  s.max_timestamp = h.max_timestamp;
+  s.min_id = h.min_id;
+  s.max_id = h.max_id;
+  s.level_bits = h.level_bits;
+  stored.remove_prefix(summary_head_size);
+  return s.names.deserialize(stored) && s.tokens.deserialize(stored) && stored.empty();
+}
+
+void summary_builder::reset() {
+  s_ = block_summary{};
+  empty_ = true;
+  names_.clear();
+  tokens_.clear();
+}
+
+void summary_builder::add(const record_view& r) {
+  // 1. Ranges, count and level bitmap.
+  int64_t ts = r.timestamp();
+  uint64_t id = r.id();
+  if (empty_) {
+    s_.min_timestamp = s_.max_timestamp = ts;
+    s_.min_id = s_.max_id = id;
+    empty_ = false;
+  } else {
+    s_.min_timestamp = std::min(s_.min_timestamp, ts);
+    s_.max_timestamp = std::max(s_.max_timestamp, ts);
+    s_.min_id = std::min(s_.min_id, id);
+    s_.max_id = std::max(s_.max_id, id);
+  }
+  ++s_.event_count;
+  s_.level_bits |= level_bit(classify_level(r.get(field::level)));
+  // 2. Free text.
+  add_tokens(r.get(field::message));
+  add_tokens(r.get(field::message_template));
+  auto exception = r.get(field::exception);
+  if (!exception.empty()) {
+    names_.push_back(hash_bytes("@Exception"));
+    add_tokens(exception);
+  }
+  for (auto f : {field::trace_id, field::span_id})
+    if (auto v = r.get(f); !v.empty())
+      tokens_.push_back(hash_bytes(v));
+  // 3. Structured data: names/paths and string values.
+  add_json(r.get(field::properties), {});
+  add_json(r.get(field::resource), "@Resource");
+  add_json(r.get(field::scope), "@Scope");
+}
+
+block_summary summary_builder::finish() {
+  block_summary out = s_;
+  out.names = make_bloom(names_);
+  out.tokens = make_bloom(tokens_);
+  return out;
+}
+
+void summary_builder::add_tokens(std::string_view text) {
+  for_each_token(text, token_, [this](std::string_view t) { tokens_.push_back(hash_bytes(t)); });
+}
+
+void summary_builder::add_json(std::string_view json, std::string_view prefix) {
+  if (json.empty())
+    return;
+  // simdjson needs SIMDJSON_PADDING readable bytes past the end: copy into a
+  // reused padded buffer rather than letting the parser allocate.
+  padded_.assign(json);
+  padded_.resize(json.size() + simdjson::SIMDJSON_PADDING);
+  simdjson::dom::element root;
+  if (parser_.parse(padded_.data(), json.size(), false).get(root) != simdjson::SUCCESS)
+    return; // decoders only store valid JSON; a bad object just adds nothing
+  path_.assign(prefix);
+  walk(root);
+}
+
+void summary_builder::walk(simdjson::dom::element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::OBJECT:
+      for (auto field : simdjson::dom::object(e)) {
+        size_t keep = path_.size();
+        if (!path_.empty())
+          path_.push_back('.');
+        path_.append(field.key);
+        names_.push_back(hash_bytes(path_));
+        walk(field.value);
+        path_.resize(keep);
+      }
+      break;
+    case simdjson::dom::element_type::ARRAY:
+      for (auto item : simdjson::dom::array(e))
+        walk(item);
+      break;
+    case simdjson::dom::element_type::STRING:
+      add_tokens(std::string_view(e));
+      break;
+    default: break;
+  }
+}
+
+} // namespace cairn::storage

@@ -1,0 +1,869 @@
+#include "storage/event_store.hpp"
+
+#include "storage/block_codec.hpp"
+#include "storage/block_summary_codec.hpp"
+#include "storage/lmdb_handles.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <system_error>
+
+namespace cairn::storage {
+
+namespace {
+
+/// On-disk format of the whole store; bump on any incompatible change.
+constexpr uint64_t store_format = 1;
+
+/// A retention pass commits after rewriting this many block bytes, so one
+/// transaction never dirties more pages than LMDB allows (MDB_TXN_FULL).
+constexpr uint64_t retention_commit_bytes = uint64_t{64} << 20;
+
+/// The counters of the `meta` DB. The writer keeps a copy, changes a copy of
+/// the copy inside each write transaction and adopts it after the commit.
+struct meta_state {
+  uint64_t format = store_format;
+  uint64_t model = 0;
+  uint64_t write = 0;
+  uint64_t next_id = 1;
+  uint64_t buffered_bytes = 0;
+  uint64_t indexed_events = 0;
+  uint64_t indexed_raw_bytes = 0;
+  uint64_t indexed_stored_bytes = 0;
+  uint64_t max_block_span = 0;
+
+  generation gen() const noexcept { return generation{model, write}; }
+};
+
+/// Names of the meta keys, paired with their fields.
+struct meta_field {
+  const char* key;
+  uint64_t meta_state::*member;
+};
+constexpr meta_field meta_fields[] = {
+  {"format", &meta_state::format},
+  {"model", &meta_state::model},
+  {"write", &meta_state::write},
+  {"next_id", &meta_state::next_id},
+  {"buffered_bytes", &meta_state::buffered_bytes},
+  {"indexed_events", &meta_state::indexed_events},
+  {"indexed_raw_bytes", &meta_state::indexed_raw_bytes},
+  {"indexed_stored_bytes", &meta_state::indexed_stored_bytes},
+  {"max_block_span", &meta_state::max_block_span},
+};
+
+int64_t sat_add(int64_t a, uint64_t b) noexcept {
+  if (b > uint64_t(std::numeric_limits<int64_t>::max()) ||
+      a > std::numeric_limits<int64_t>::max() - static_cast<int64_t>(b))
+    return std::numeric_limits<int64_t>::max();
+  return a + static_cast<int64_t>(b);
+}
+
+uint64_t span_of(int64_t lo, int64_t hi) noexcept {
+  return static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+}
+
+size_t varint_size(uint64_t v) noexcept {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+/// True if `v` parsed from exactly the bytes record_builder would write:
+/// only then does a block round-trip it byte for byte.
+bool is_canonical(const record_view& v) noexcept {
+  size_t n = record_header_size;
+  for (size_t f = 0; f < field_count; ++f) {
+    auto s = v.get(static_cast<field>(f)).size();
+    n += varint_size(s) + s;
+  }
+  return n == v.bytes().size();
+}
+
+std::string key_context(const char* what, const event_key& k) {
+  return std::string{what} + " ts=" + std::to_string(k.timestamp) + " id=" + std::to_string(k.id);
+}
+
+struct encoded_key {
+  char bytes[event_key_size];
+  explicit encoded_key(const event_key& k) { k.encode(bytes); }
+  MDB_val val() { return MDB_val{event_key_size, bytes}; }
+};
+
+bool decode_key(const MDB_val& v, event_key& k) noexcept {
+  if (v.mv_size != event_key_size)
+    return false;
+  k = event_key::decode(static_cast<const char*>(v.mv_data));
+  return true;
+}
+
+} // namespace
+
+std::string generation::to_string() const {
+  return std::to_string(model) + "." + std::to_string(write);
+}
+
+struct event_store::impl {
+  store_options opts;
+  MDB_env* env = nullptr;
+  MDB_dbi meta_db = 0, buffer_db = 0, blocks_db = 0, summaries_db = 0;
+
+  // Writer-thread state.
+  meta_state meta;
+  block_encoder encoder;
+  summary_builder summarizer;
+  std::vector<record_view> views;
+  record_batch scratch_batch;
+  std::string block_value;
+  std::string summary_value;
+
+  // The generation for readers, updated after each commit.
+  mutable std::mutex gen_mutex;
+  generation published;
+
+  explicit impl(const store_options& o) : opts(o), encoder(o.zstd_level) {}
+  ~impl() {
+    if (env)
+      mdb_env_close(env);
+  }
+
+  void publish(const meta_state& m) {
+    meta = m;
+    std::lock_guard lock{gen_mutex};
+    published = m.gen();
+  }
+
+  // ---- small LMDB helpers ----------------------------------------------------
+
+  status read_meta(MDB_txn* txn, meta_state& m, bool& empty) const {
+    empty = true;
+    for (const auto& f : meta_fields) {
+      MDB_val k{std::strlen(f.key), const_cast<char*>(f.key)}, v;
+      int rc = mdb_get(txn, meta_db, &k, &v);
+      if (rc == MDB_NOTFOUND)
+        continue;
+      if (rc != MDB_SUCCESS)
+        return lmdb_error(rc, std::string{"read meta "} + f.key);
+      if (v.mv_size != 8)
+        return store_error{errc::corrupt, std::string{"meta "} + f.key + " has size " + std::to_string(v.mv_size)};
+      std::memcpy(&(m.*f.member), v.mv_data, 8);
+      empty = false;
+    }
+    return ok;
+  }
+
+  status write_meta(MDB_txn* txn, const meta_state& m) {
+    for (const auto& f : meta_fields) {
+      MDB_val k{std::strlen(f.key), const_cast<char*>(f.key)};
+      uint64_t x = m.*f.member;
+      MDB_val v{8, &x};
+      if (int rc = mdb_put(txn, meta_db, &k, &v, 0); rc != MDB_SUCCESS)
+        return lmdb_error(rc, std::string{"write meta "} + f.key);
+    }
+    return ok;
+  }
+
+  /// The one place ids are chosen: `first` if the caller (replication) gives
+  /// one, else the persisted allocator. The allocator always ends past them.
+  static uint64_t assign_ids(meta_state& m, size_t n, std::optional<uint64_t> first) {
+    uint64_t id = first ? *first : m.next_id;
+    m.next_id = std::max(m.next_id, id + n);
+    return id;
+  }
+
+  // ---- append ----------------------------------------------------------------
+
+  result<append_result> append(record_batch& batch, std::optional<uint64_t> first) {
+    if (batch.empty())
+      return append_result{meta.gen(), first.value_or(0)};
+    // 1. Validate before touching the store: nothing of a bad batch is stored.
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto r = batch.record(i);
+      record_view v;
+      if (!v.parse(r.data(), r.size()) || !is_canonical(v) || r.size() > max_record_bytes)
+        return store_error{errc::invalid_record, "append_batch: record " + std::to_string(i)};
+      bytes += r.size();
+    }
+    // 2. Ids, then every record and the counters in one transaction.
+    meta_state next = meta;
+    uint64_t first_id = assign_ids(next, batch.size(), first);
+    next.write += 1;
+    next.buffered_bytes += bytes;
+    lmdb_txn txn;
+    if (auto st = txn.begin(env, false, "append_batch"); !st)
+      return std::move(st).error();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      uint64_t id = first_id + i;
+      std::memcpy(batch.bytes.data() + batch.offsets[i] + record_id_offset, &id, 8);
+      auto r = batch.record(i);
+      int64_t ts;
+      std::memcpy(&ts, r.data(), 8);
+      event_key key{ts, id};
+      encoded_key ek{key};
+      MDB_val k = ek.val(), v = to_val(r);
+      if (int rc = mdb_put(txn.get(), buffer_db, &k, &v, MDB_NOOVERWRITE); rc != MDB_SUCCESS)
+        return lmdb_error(rc, key_context("append_batch: put buffer", key));
+    }
+    if (auto st = write_meta(txn.get(), next); !st)
+      return std::move(st).error();
+    if (auto st = txn.commit("append_batch"); !st)
+      return std::move(st).error();
+    publish(next);
+    return append_result{next.gen(), first_id};
+  }
+
+  // ---- indexing --------------------------------------------------------------
+
+  /// Encodes views[0..n) into block_value/summary_value; returns the summary.
+  status encode_block(size_t n, block_summary& s, uint64_t& raw_bytes) {
+    summarizer.reset();
+    raw_bytes = 0;
+    for (size_t i = 0; i < n; ++i) {
+      summarizer.add(views[i]);
+      raw_bytes += views[i].bytes().size();
+    }
+    s = summarizer.finish();
+    if (auto st = encoder.encode(std::span{views.data(), n}, block_value); !st)
+      return st;
+    serialize_summary(s, raw_bytes, block_value.size(), summary_value);
+    return ok;
+  }
+
+  /// Puts block_value/summary_value under `key` and counts them in `m`.
+  status put_block(MDB_txn* txn, const block_key& key, const block_summary& s, uint64_t raw_bytes, meta_state& m) {
+    encoded_key ek{key};
+    MDB_val k = ek.val(), v = to_val(block_value);
+    if (int rc = mdb_put(txn, blocks_db, &k, &v, MDB_NOOVERWRITE); rc != MDB_SUCCESS)
+      return lmdb_error(rc, key_context("put block", key));
+    v = to_val(summary_value);
+    if (int rc = mdb_put(txn, summaries_db, &k, &v, MDB_NOOVERWRITE); rc != MDB_SUCCESS)
+      return lmdb_error(rc, key_context("put summary", key));
+    m.indexed_events += s.event_count;
+    m.indexed_raw_bytes += raw_bytes;
+    m.indexed_stored_bytes += block_value.size();
+    m.max_block_span = std::max(m.max_block_span, span_of(s.min_timestamp, s.max_timestamp));
+    return ok;
+  }
+
+  result<index_result> index_one(int64_t cutoff, bool force) {
+    lmdb_txn txn;
+    if (auto st = txn.begin(env, false, "index_pass"); !st)
+      return std::move(st).error();
+    meta_state next = meta;
+    // 1. Gather the oldest buffered events, up to one full block.
+    views.clear();
+    bool full = false;
+    uint64_t bytes = 0;
+    {
+      lmdb_cursor cur;
+      if (auto st = cur.open(txn.get(), buffer_db, "index_pass"); !st)
+        return std::move(st).error();
+      MDB_val k, v;
+      int rc = cur.get(k, v, MDB_FIRST);
+      for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+        if (views.size() >= opts.block_max_events ||
+            (!views.empty() && bytes + v.mv_size > opts.block_max_bytes)) {
+          full = true;
+          break;
+        }
+        record_view rv;
+        if (!rv.parse(static_cast<const char*>(v.mv_data), v.mv_size))
+          return store_error{errc::corrupt, "index_pass: unparsable buffered record"};
+        views.push_back(rv);
+        bytes += v.mv_size;
+      }
+      if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        return lmdb_error(rc, "index_pass: scan buffer");
+    }
+    // 2. A partial block only takes events old enough to be settled; key
+    //    order is time order, so they form a prefix.
+    if (!full && !force) {
+      auto young = std::find_if(views.begin(), views.end(),
+                                [&](const record_view& v) { return v.timestamp() >= cutoff; });
+      views.erase(young, views.end());
+    }
+    size_t n = views.size();
+    if (n == 0)
+      return index_result{0, false, meta.gen()};
+    // 3. Encode (views point into the map: finish before any write).
+    block_summary s;
+    uint64_t raw_bytes = 0;
+    event_key last{views[n - 1].timestamp(), views[n - 1].id()};
+    if (auto st = encode_block(n, s, raw_bytes); !st)
+      return std::move(st).error();
+    views.clear();
+    // 4. Block in, buffered events out, model bumped: one transaction.
+    if (auto st = put_block(txn.get(), last, s, raw_bytes, next); !st)
+      return std::move(st).error();
+    {
+      lmdb_cursor cur;
+      if (auto st = cur.open(txn.get(), buffer_db, "index_pass"); !st)
+        return std::move(st).error();
+      MDB_val k, v;
+      for (size_t i = 0; i < n; ++i) {
+        if (int rc = cur.get(k, v, MDB_FIRST); rc != MDB_SUCCESS)
+          return lmdb_error(rc, "index_pass: delete buffered");
+        if (int rc = mdb_cursor_del(cur.get(), 0); rc != MDB_SUCCESS)
+          return lmdb_error(rc, "index_pass: delete buffered");
+      }
+    }
+    next.buffered_bytes -= std::min(next.buffered_bytes, raw_bytes);
+    next.model += 1;
+    if (auto st = write_meta(txn.get(), next); !st)
+      return std::move(st).error();
+    if (auto st = txn.commit("index_pass"); !st)
+      return std::move(st).error();
+    publish(next);
+    return index_result{static_cast<uint32_t>(n), full, next.gen()};
+  }
+
+  // ---- retention -------------------------------------------------------------
+
+  /// Rewrites (or deletes) one block without the events `drop` selects.
+  status rewrite_block(MDB_txn* txn, const block_key& key, int64_t older_than, const record_predicate* pred,
+                       meta_state& m, retention_result& rr, uint64_t& written) {
+    encoded_key ek{key};
+    MDB_val k = ek.val(), sv, bv;
+    if (int rc = mdb_get(txn, summaries_db, &k, &sv); rc != MDB_SUCCESS)
+      return lmdb_error(rc, key_context("retention: get summary", key));
+    summary_head head;
+    if (!head.decode(to_view(sv)))
+      return store_error{errc::corrupt, key_context("retention: summary", key)};
+    if (int rc = mdb_get(txn, blocks_db, &k, &bv); rc != MDB_SUCCESS)
+      return lmdb_error(rc, key_context("retention: get block", key));
+    // 1. Decode and keep the survivors.
+    if (auto st = decode_block(to_view(bv), scratch_batch); !st)
+      return st;
+    views.clear();
+    for (size_t i = 0; i < scratch_batch.size(); ++i) {
+      auto r = scratch_batch.record(i);
+      record_view v;
+      v.parse(r.data(), r.size());
+      bool drop = v.timestamp() < older_than && (!pred || (*pred)(v));
+      if (!drop)
+        views.push_back(v);
+    }
+    size_t removed = scratch_batch.size() - views.size();
+    if (removed == 0)
+      return ok;
+    // 2. Remove the old block, then put the survivors under their new key.
+    if (int rc = mdb_del(txn, blocks_db, &k, nullptr); rc != MDB_SUCCESS)
+      return lmdb_error(rc, key_context("retention: delete block", key));
+    if (int rc = mdb_del(txn, summaries_db, &k, nullptr); rc != MDB_SUCCESS)
+      return lmdb_error(rc, key_context("retention: delete summary", key));
+    m.indexed_events -= std::min<uint64_t>(m.indexed_events, head.event_count);
+    m.indexed_raw_bytes -= std::min(m.indexed_raw_bytes, head.raw_bytes);
+    m.indexed_stored_bytes -= std::min(m.indexed_stored_bytes, head.stored_bytes);
+    rr.deleted_events += removed;
+    if (views.empty()) {
+      ++rr.blocks_deleted;
+      return ok;
+    }
+    block_summary s;
+    uint64_t raw_bytes = 0;
+    event_key last{views.back().timestamp(), views.back().id()};
+    if (auto st = encode_block(views.size(), s, raw_bytes); !st)
+      return st;
+    written += block_value.size();
+    ++rr.blocks_rewritten;
+    return put_block(txn, last, s, raw_bytes, m);
+  }
+
+  /// Shared by delete_before (pred == nullptr: every old event) and
+  /// delete_matching. Commits every retention_commit_bytes of rewrites.
+  result<retention_result> retention(int64_t older_than, const record_predicate* pred,
+                                     const summary_predicate* may_match) {
+    retention_result rr;
+    meta_state next = meta;
+    auto txn = std::make_unique<lmdb_txn>();
+    if (auto st = txn->begin(env, false, "retention"); !st)
+      return std::move(st).error();
+    // 1. Buffer: collect doomed keys, then delete them.
+    std::vector<std::pair<event_key, uint64_t>> doomed;
+    {
+      lmdb_cursor cur;
+      if (auto st = cur.open(txn->get(), buffer_db, "retention"); !st)
+        return std::move(st).error();
+      MDB_val k, v;
+      event_key key;
+      for (int rc = cur.get(k, v, MDB_FIRST); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+        if (!decode_key(k, key))
+          return store_error{errc::corrupt, "retention: buffer key size"};
+        if (key.timestamp >= older_than)
+          break;
+        record_view rv;
+        if (!rv.parse(static_cast<const char*>(v.mv_data), v.mv_size))
+          return store_error{errc::corrupt, key_context("retention: buffered record", key)};
+        if (!pred || (*pred)(rv))
+          doomed.emplace_back(key, v.mv_size);
+      }
+    }
+    for (auto& [key, size] : doomed) {
+      encoded_key ek{key};
+      MDB_val k = ek.val();
+      if (int rc = mdb_del(txn->get(), buffer_db, &k, nullptr); rc != MDB_SUCCESS)
+        return lmdb_error(rc, key_context("retention: delete buffered", key));
+      next.buffered_bytes -= std::min(next.buffered_bytes, size);
+    }
+    rr.deleted_events += doomed.size();
+    // 2. Blocks: whole ones that end before the cut go without decoding (if
+    //    every old event is doomed); others holding old events are
+    //    candidates. Since min_ts >= max_ts - max_block_span, no block with
+    //    max_ts >= older_than + max_block_span can hold an old event.
+    std::vector<block_key> whole, partial;
+    int64_t scan_end = sat_add(older_than, next.max_block_span);
+    {
+      lmdb_cursor cur;
+      if (auto st = cur.open(txn->get(), summaries_db, "retention"); !st)
+        return std::move(st).error();
+      MDB_val k, v;
+      block_key key;
+      for (int rc = cur.get(k, v, MDB_FIRST); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+        summary_head head;
+        if (!decode_key(k, key) || !head.decode(to_view(v)))
+          return store_error{errc::corrupt, "retention: summary"};
+        if (scan_end != std::numeric_limits<int64_t>::max() && key.timestamp >= scan_end)
+          break;
+        if (head.min_timestamp >= older_than)
+          continue;
+        if (may_match && *may_match) {
+          block_summary s;
+          if (!deserialize_summary(to_view(v), s))
+            return store_error{errc::corrupt, key_context("retention: summary", key)};
+          if (!(*may_match)(s))
+            continue;
+        }
+        (head.max_timestamp < older_than && !pred ? whole : partial).push_back(key);
+      }
+    }
+    for (auto& key : whole) {
+      encoded_key ek{key};
+      MDB_val k = ek.val(), v;
+      if (int rc = mdb_get(txn->get(), summaries_db, &k, &v); rc != MDB_SUCCESS)
+        return lmdb_error(rc, key_context("retention: get summary", key));
+      summary_head head;
+      head.decode(to_view(v));
+      if (int rc = mdb_del(txn->get(), blocks_db, &k, nullptr); rc != MDB_SUCCESS)
+        return lmdb_error(rc, key_context("retention: delete block", key));
+      if (int rc = mdb_del(txn->get(), summaries_db, &k, nullptr); rc != MDB_SUCCESS)
+        return lmdb_error(rc, key_context("retention: delete summary", key));
+      next.indexed_events -= std::min<uint64_t>(next.indexed_events, head.event_count);
+      next.indexed_raw_bytes -= std::min(next.indexed_raw_bytes, head.raw_bytes);
+      next.indexed_stored_bytes -= std::min(next.indexed_stored_bytes, head.stored_bytes);
+      rr.deleted_events += head.event_count;
+      ++rr.blocks_deleted;
+    }
+    // 3. Rewrite partial blocks, committing in chunks.
+    uint64_t written = 0;
+    for (auto& key : partial) {
+      if (auto st = rewrite_block(txn->get(), key, older_than, pred, next, rr, written); !st)
+        return std::move(st).error();
+      if (written >= retention_commit_bytes) {
+        next.model += 1;
+        if (auto st = write_meta(txn->get(), next); !st)
+          return std::move(st).error();
+        if (auto st = txn->commit("retention"); !st)
+          return std::move(st).error();
+        publish(next);
+        written = 0;
+        txn = std::make_unique<lmdb_txn>();
+        if (auto st = txn->begin(env, false, "retention"); !st)
+          return std::move(st).error();
+      }
+    }
+    next.model += 1;
+    if (auto st = write_meta(txn->get(), next); !st)
+      return std::move(st).error();
+    if (auto st = txn->commit("retention"); !st)
+      return std::move(st).error();
+    publish(next);
+    rr.gen = next.gen();
+    return rr;
+  }
+
+  // ---- reads -----------------------------------------------------------------
+
+  /// Finds a record by id in one read transaction: the buffer first (a scan:
+  /// it is small), then blocks whose id range covers it. Calls f(key, bytes).
+  template <class F>
+  status find_by_id(MDB_txn* txn, uint64_t id, F&& f) const {
+    {
+      lmdb_cursor cur;
+      if (auto st = cur.open(txn, buffer_db, "get_by_id"); !st)
+        return st;
+      MDB_val k, v;
+      for (int rc = cur.get(k, v, MDB_FIRST); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+        event_key key;
+        if (decode_key(k, key) && key.id == id) {
+          f(key, to_view(v));
+          return ok;
+        }
+      }
+    }
+    std::vector<block_key> candidates;
+    {
+      lmdb_cursor cur;
+      if (auto st = cur.open(txn, summaries_db, "get_by_id"); !st)
+        return st;
+      MDB_val k, v;
+      for (int rc = cur.get(k, v, MDB_FIRST); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+        summary_head head;
+        event_key key;
+        if (decode_key(k, key) && head.decode(to_view(v)) && head.min_id <= id && id <= head.max_id)
+          candidates.push_back(key);
+      }
+    }
+    record_batch batch;
+    for (auto& bk : candidates) {
+      encoded_key ek{bk};
+      MDB_val k = ek.val(), v;
+      if (int rc = mdb_get(txn, blocks_db, &k, &v); rc != MDB_SUCCESS)
+        return lmdb_error(rc, key_context("get_by_id: block", bk));
+      if (auto st = decode_block(to_view(v), batch); !st)
+        return st;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        auto r = batch.record(i);
+        uint64_t rid;
+        std::memcpy(&rid, r.data() + record_id_offset, 8);
+        if (rid == id) {
+          int64_t ts;
+          std::memcpy(&ts, r.data(), 8);
+          f(event_key{ts, id}, r);
+          return ok;
+        }
+      }
+    }
+    return store_error{errc::not_found, "event id " + std::to_string(id)};
+  }
+};
+
+// ---- event_store -------------------------------------------------------------
+
+event_store::event_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+event_store::~event_store() = default;
+
+result<std::unique_ptr<event_store>> event_store::open(const std::filesystem::path& root,
+                                                       const store_options& opts) {
+  auto p = std::make_unique<impl>(opts);
+  auto dir = root / "stream";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return store_error{errc::io_error, "create " + dir.string() + ": " + ec.message()};
+  // 1. The environment: named DBs, MDB_NOTLS for actor thread pools.
+  if (int rc = mdb_env_create(&p->env); rc != MDB_SUCCESS) {
+    p->env = nullptr;
+    return lmdb_error(rc, "mdb_env_create");
+  }
+  if (int rc = mdb_env_set_maxdbs(p->env, 8); rc != MDB_SUCCESS)
+    return lmdb_error(rc, "mdb_env_set_maxdbs");
+  if (int rc = mdb_env_set_mapsize(p->env, opts.map_size); rc != MDB_SUCCESS)
+    return lmdb_error(rc, "mdb_env_set_mapsize");
+  if (int rc = mdb_env_set_maxreaders(p->env, 256); rc != MDB_SUCCESS)
+    return lmdb_error(rc, "mdb_env_set_maxreaders");
+  if (int rc = mdb_env_open(p->env, dir.c_str(), MDB_NOTLS, 0644); rc != MDB_SUCCESS)
+    return lmdb_error(rc, "mdb_env_open " + dir.string());
+  // Reader slots of processes killed with SIGKILL stay taken until checked.
+  int dead = 0;
+  mdb_reader_check(p->env, &dead);
+  // 2. The named DBs and the meta counters, created on first open.
+  lmdb_txn txn;
+  if (auto st = txn.begin(p->env, false, "open"); !st)
+    return std::move(st).error();
+  struct {
+    const char* name;
+    MDB_dbi* dbi;
+  } dbs[] = {{"meta", &p->meta_db}, {"buffer", &p->buffer_db}, {"blocks", &p->blocks_db},
+             {"summaries", &p->summaries_db}};
+  for (auto& d : dbs)
+    if (int rc = mdb_dbi_open(txn.get(), d.name, MDB_CREATE, d.dbi); rc != MDB_SUCCESS)
+      return lmdb_error(rc, std::string{"mdb_dbi_open "} + d.name);
+  meta_state m;
+  bool empty = true;
+  if (auto st = p->read_meta(txn.get(), m, empty); !st)
+    return std::move(st).error();
+  if (empty) {
+    m = meta_state{};
+    m.model = 1; // creating the store (and its buffer) is the first model step
+    if (auto st = p->write_meta(txn.get(), m); !st)
+      return std::move(st).error();
+  } else if (m.format != store_format) {
+    return store_error{errc::incompatible, "store format " + std::to_string(m.format) + " in " + dir.string() +
+                                             ", this build reads " + std::to_string(store_format)};
+  }
+  if (auto st = txn.commit("open"); !st)
+    return std::move(st).error();
+  p->publish(m);
+  return std::unique_ptr<event_store>(new event_store(std::move(p)));
+}
+
+result<append_result> event_store::append_batch(record_batch& batch) {
+  return impl_->append(batch, std::nullopt);
+}
+
+result<append_result> event_store::append_batch(record_batch& batch, uint64_t first_id) {
+  return impl_->append(batch, first_id);
+}
+
+result<index_result> event_store::index_pass(int64_t now_ns) {
+  int64_t age = std::max<int64_t>(0, impl_->opts.index_min_age_ns);
+  int64_t cutoff = now_ns < std::numeric_limits<int64_t>::min() + age ? std::numeric_limits<int64_t>::min()
+                                                                      : now_ns - age;
+  return impl_->index_one(cutoff, false);
+}
+
+result<generation> event_store::flush() {
+  for (;;) {
+    auto r = impl_->index_one(0, true);
+    if (!r)
+      return std::move(r).error();
+    if (r->events == 0)
+      return r->gen;
+  }
+}
+
+result<retention_result> event_store::delete_before(int64_t ns) {
+  return impl_->retention(ns, nullptr, nullptr);
+}
+
+result<retention_result> event_store::delete_matching(const record_predicate& pred, int64_t older_than_ns,
+                                                      const summary_predicate& may_match) {
+  return impl_->retention(older_than_ns, &pred, &may_match);
+}
+
+generation event_store::current_generation() const {
+  std::lock_guard lock{impl_->gen_mutex};
+  return impl_->published;
+}
+
+result<std::vector<block_info>> event_store::list_blocks(int64_t from_ns, int64_t to_ns) const {
+  std::vector<block_info> out;
+  if (from_ns >= to_ns)
+    return out;
+  lmdb_txn txn;
+  if (auto st = txn.begin(impl_->env, true, "list_blocks"); !st)
+    return std::move(st).error();
+  meta_state m;
+  bool empty;
+  if (auto st = impl_->read_meta(txn.get(), m, empty); !st)
+    return std::move(st).error();
+  // Block keys are greatest events: start at the first block ending at or
+  // after from_ns; stop once no block can start before to_ns.
+  int64_t scan_end = sat_add(to_ns, m.max_block_span);
+  lmdb_cursor cur;
+  if (auto st = cur.open(txn.get(), impl_->summaries_db, "list_blocks"); !st)
+    return std::move(st).error();
+  encoded_key start{event_key::lowest_at(from_ns)};
+  MDB_val k = start.val(), v;
+  for (int rc = cur.get(k, v, MDB_SET_RANGE); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+    block_info bi;
+    summary_head head;
+    if (!decode_key(k, bi.key) || !head.decode(to_view(v)))
+      return store_error{errc::corrupt, "list_blocks: summary"};
+    if (bi.key.timestamp > scan_end)
+      break;
+    if (head.min_timestamp >= to_ns)
+      continue;
+    if (!deserialize_summary(to_view(v), bi.summary))
+      return store_error{errc::corrupt, key_context("list_blocks: summary", bi.key)};
+    bi.raw_bytes = head.raw_bytes;
+    bi.stored_bytes = head.stored_bytes;
+    out.push_back(std::move(bi));
+  }
+  return out;
+}
+
+status event_store::read_block(const block_key& key, record_batch& out) const {
+  lmdb_txn txn;
+  if (auto st = txn.begin(impl_->env, true, "read_block"); !st)
+    return st;
+  encoded_key ek{key};
+  MDB_val k = ek.val(), v;
+  if (int rc = mdb_get(txn.get(), impl_->blocks_db, &k, &v); rc != MDB_SUCCESS)
+    return lmdb_error(rc, key_context("read_block", key));
+  return decode_block(to_view(v), out);
+}
+
+result<uint64_t> event_store::scan_buffer(int64_t from_ns, int64_t to_ns, const record_callback& f) const {
+  lmdb_txn txn;
+  if (auto st = txn.begin(impl_->env, true, "scan_buffer"); !st)
+    return std::move(st).error();
+  lmdb_cursor cur;
+  if (auto st = cur.open(txn.get(), impl_->buffer_db, "scan_buffer"); !st)
+    return std::move(st).error();
+  encoded_key start{event_key::lowest_at(from_ns)};
+  MDB_val k = start.val(), v;
+  uint64_t n = 0;
+  for (int rc = cur.get(k, v, MDB_SET_RANGE); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+    record_view rv;
+    if (!rv.parse(static_cast<const char*>(v.mv_data), v.mv_size))
+      return store_error{errc::corrupt, "scan_buffer: unparsable record"};
+    if (rv.timestamp() >= to_ns)
+      break;
+    ++n;
+    if (!f(rv))
+      break;
+  }
+  return n;
+}
+
+result<std::string> event_store::get_by_id(uint64_t id) const {
+  lmdb_txn txn;
+  if (auto st = txn.begin(impl_->env, true, "get_by_id"); !st)
+    return std::move(st).error();
+  std::string out;
+  if (auto st = impl_->find_by_id(txn.get(), id, [&](const event_key&, std::string_view r) { out.assign(r); });
+      !st)
+    return std::move(st).error();
+  return out;
+}
+
+result<uint64_t> event_store::newest_first(size_t count, std::optional<uint64_t> after_id, int64_t from_ns,
+                                           int64_t to_ns, const record_callback& f) const {
+  if (count == 0 || from_ns >= to_ns)
+    return uint64_t{0};
+  lmdb_txn txn;
+  if (auto st = txn.begin(impl_->env, true, "newest_first"); !st)
+    return std::move(st).error();
+  meta_state m;
+  bool empty;
+  if (auto st = impl_->read_meta(txn.get(), m, empty); !st)
+    return std::move(st).error();
+  // 1. Exclusive upper bound: (to_ns, 0), or the after_id event if older.
+  event_key upper = event_key::lowest_at(to_ns);
+  if (after_id) {
+    event_key found;
+    if (auto st = impl_->find_by_id(txn.get(), *after_id, [&](const event_key& k, std::string_view) { found = k; });
+        !st)
+      return std::move(st).error();
+    upper = std::min(upper, found);
+  }
+  // The best `count` candidates, kept sorted newest first.
+  struct hit {
+    event_key key;
+    std::string bytes;
+  };
+  std::vector<hit> hits;
+  auto full = [&] { return hits.size() >= count; };
+  auto offer = [&](const event_key& key, std::string_view bytes) {
+    if (full() && key < hits.back().key)
+      return;
+    auto pos = std::lower_bound(hits.begin(), hits.end(), key, [](const hit& h, const event_key& k) { return h.key > k; });
+    hits.insert(pos, hit{key, std::string{bytes}});
+    if (hits.size() > count)
+      hits.pop_back();
+  };
+  // 2. Buffer: walk back from the bound.
+  {
+    lmdb_cursor cur;
+    if (auto st = cur.open(txn.get(), impl_->buffer_db, "newest_first"); !st)
+      return std::move(st).error();
+    encoded_key ek{upper};
+    MDB_val k = ek.val(), v;
+    int rc = cur.get(k, v, MDB_SET_RANGE);
+    rc = rc == MDB_SUCCESS ? cur.get(k, v, MDB_PREV) : cur.get(k, v, MDB_LAST);
+    for (; rc == MDB_SUCCESS && !full(); rc = cur.get(k, v, MDB_PREV)) {
+      event_key key;
+      if (!decode_key(k, key))
+        return store_error{errc::corrupt, "newest_first: buffer key"};
+      if (key.timestamp < from_ns)
+        break;
+      offer(key, to_view(v));
+    }
+  }
+  // 3. Blocks, by descending greatest key, from the last one that may hold
+  //    an event below the bound; stop once a block's greatest event cannot
+  //    beat the page's oldest.
+  {
+    lmdb_cursor cur;
+    if (auto st = cur.open(txn.get(), impl_->summaries_db, "newest_first"); !st)
+      return std::move(st).error();
+    int64_t reach = sat_add(upper.timestamp, m.max_block_span);
+    MDB_val k, v;
+    int rc;
+    if (reach == std::numeric_limits<int64_t>::max()) {
+      rc = cur.get(k, v, MDB_LAST);
+    } else {
+      encoded_key ek{event_key::lowest_at(reach + 1)};
+      k = ek.val();
+      rc = cur.get(k, v, MDB_SET_RANGE);
+      rc = rc == MDB_SUCCESS ? cur.get(k, v, MDB_PREV) : cur.get(k, v, MDB_LAST);
+    }
+    record_batch batch;
+    for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_PREV)) {
+      block_key bk;
+      summary_head head;
+      if (!decode_key(k, bk) || !head.decode(to_view(v)))
+        return store_error{errc::corrupt, "newest_first: summary"};
+      if (bk.timestamp < from_ns || (full() && bk < hits.back().key))
+        break;
+      if (head.min_timestamp > upper.timestamp || head.min_timestamp >= to_ns)
+        continue;
+      encoded_key bek{bk};
+      MDB_val bkv = bek.val(), bv;
+      if (int grc = mdb_get(txn.get(), impl_->blocks_db, &bkv, &bv); grc != MDB_SUCCESS)
+        return lmdb_error(grc, key_context("newest_first: block", bk));
+      if (auto st = decode_block(to_view(bv), batch); !st)
+        return std::move(st).error();
+      for (size_t i = batch.size(); i-- > 0;) {
+        auto r = batch.record(i);
+        event_key key;
+        std::memcpy(&key.timestamp, r.data(), 8);
+        std::memcpy(&key.id, r.data() + record_id_offset, 8);
+        if (!(key < upper))
+          continue;
+        if (key.timestamp < from_ns || (full() && key < hits.back().key))
+          break;
+        offer(key, r);
+      }
+    }
+  }
+  // 4. Deliver newest first.
+  uint64_t n = 0;
+  for (auto& h : hits) {
+    record_view rv;
+    rv.parse(h.bytes.data(), h.bytes.size());
+    ++n;
+    if (!f(rv))
+      break;
+  }
+  return n;
+}
+
+result<store_stats> event_store::stats() const {
+  lmdb_txn txn;
+  if (auto st = txn.begin(impl_->env, true, "stats"); !st)
+    return std::move(st).error();
+  meta_state m;
+  bool empty;
+  if (auto st = impl_->read_meta(txn.get(), m, empty); !st)
+    return std::move(st).error();
+  MDB_stat buf, blocks;
+  if (int rc = mdb_stat(txn.get(), impl_->buffer_db, &buf); rc != MDB_SUCCESS)
+    return lmdb_error(rc, "stats: buffer");
+  if (int rc = mdb_stat(txn.get(), impl_->blocks_db, &blocks); rc != MDB_SUCCESS)
+    return lmdb_error(rc, "stats: blocks");
+  MDB_envinfo info;
+  mdb_env_info(impl_->env, &info);
+  MDB_stat env_stat;
+  mdb_env_stat(impl_->env, &env_stat);
+  store_stats s;
+  s.buffered_events = buf.ms_entries;
+  s.buffered_bytes = m.buffered_bytes;
+  s.indexed_events = m.indexed_events;
+  s.indexed_raw_bytes = m.indexed_raw_bytes;
+  s.indexed_stored_bytes = m.indexed_stored_bytes;
+  s.block_count = blocks.ms_entries;
+  s.next_id = m.next_id;
+  s.file_bytes = (info.me_last_pgno + 1) * uint64_t(env_stat.ms_psize);
+  s.gen = m.gen();
+  return s;
+}
+
+} // namespace cairn::storage
