@@ -22,22 +22,6 @@ bool is_blank(const char* p, size_t len) noexcept {
   return true;
 }
 
-std::string json_error(simdjson::error_code e) {
-  return std::string("invalid JSON: ") + json_error_text(e);
-}
-
-/// Reads a string-valued reified field; the error names the field.
-decode_status get_string_field(od::value v, const char* name, std::string_view& out) {
-  od::json_type type;
-  if (auto e = v.type().get(type))
-    return json_error(e);
-  if (type != od::json_type::string)
-    return std::string(name) + " must be a string";
-  if (auto e = v.get_string().get(out))
-    return json_error(e);
-  return std::nullopt;
-}
-
 } // namespace
 
 decode_status clef_decoder::decode(std::string& body, storage::record_batch& out) {
@@ -120,7 +104,7 @@ decode_status clef_decoder::decode_line(const char* p, size_t len, size_t padded
     std::string_view s;
     if (key == "@t" || key == "@st") {
       bool is_t = key == "@t";
-      if (auto err = get_string_field(value, is_t ? "@t" : "@st", s))
+      if (auto err = read_string_field(value, is_t ? "@t" : "@st", s))
         return err;
       auto ns = parse_iso8601(s);
       if (!ns)
@@ -132,37 +116,37 @@ decode_status clef_decoder::decode_line(const char* p, size_t len, size_t padded
         start = *ns;
       }
     } else if (key == "@m") {
-      if (auto err = get_string_field(value, "@m", message))
+      if (auto err = read_string_field(value, "@m", message))
         return err;
       has_m = true;
     } else if (key == "@mt") {
-      if (auto err = get_string_field(value, "@mt", tmpl))
+      if (auto err = read_string_field(value, "@mt", tmpl))
         return err;
       has_mt = true;
     } else if (key == "@l") {
-      if (auto err = get_string_field(value, "@l", level))
+      if (auto err = read_string_field(value, "@l", level))
         return err;
     } else if (key == "@x") {
-      if (auto err = get_string_field(value, "@x", exception))
+      if (auto err = read_string_field(value, "@x", exception))
         return err;
     } else if (key == "@i") {
       if (auto err = read_event_type(value, "@i", event_type))
         return err;
       explicit_type = true;
     } else if (key == "@tr") {
-      if (auto err = get_string_field(value, "@tr", s))
+      if (auto err = read_string_field(value, "@tr", s))
         return err;
       append_lower(trace_id_, s);
     } else if (key == "@sp") {
-      if (auto err = get_string_field(value, "@sp", s))
+      if (auto err = read_string_field(value, "@sp", s))
         return err;
       append_lower(span_id_, s);
     } else if (key == "@ps") {
-      if (auto err = get_string_field(value, "@ps", s))
+      if (auto err = read_string_field(value, "@ps", s))
         return err;
       append_lower(parent_id_, s);
     } else if (key == "@sk") {
-      if (auto err = get_string_field(value, "@sk", span_kind))
+      if (auto err = read_string_field(value, "@sk", span_kind))
         return err;
     } else if (key == "@ra" || key == "@sa") {
       bool is_ra = key == "@ra";

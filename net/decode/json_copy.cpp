@@ -106,4 +106,19 @@ const char* json_error_text(simdjson::error_code e) noexcept {
   return simdjson::error_message(e);
 }
 
+std::string json_error(simdjson::error_code e) {
+  return std::string("invalid JSON: ") + json_error_text(e);
+}
+
+decode_status read_string_field(od::value v, const char* name, std::string_view& out) {
+  od::json_type type;
+  if (auto e = v.type().get(type))
+    return json_error(e);
+  if (type != od::json_type::string)
+    return std::string(name) + " must be a string";
+  if (auto e = v.get_string().get(out))
+    return json_error(e);
+  return std::nullopt;
+}
+
 } // namespace cairn::decode

@@ -9,6 +9,8 @@
 
 #include <simdjson.h>
 
+#include "net/decode/decode_status.hpp"
+
 namespace cairn::decode {
 
 /// Appends `v` to `out` as compact JSON. Returns the simdjson error that made
@@ -17,5 +19,13 @@ simdjson::error_code copy_json_value(simdjson::ondemand::value v, std::string& o
 
 /// Human text for a simdjson error, for client error messages.
 const char* json_error_text(simdjson::error_code e) noexcept;
+
+/// "invalid JSON: <simdjson's description>".
+std::string json_error(simdjson::error_code e);
+
+/// Reads a field that must be a JSON string; the error names `name`
+/// ("@m must be a string"). The view lives until the next document.
+decode_status read_string_field(simdjson::ondemand::value v, const char* name,
+                                std::string_view& out);
 
 } // namespace cairn::decode
