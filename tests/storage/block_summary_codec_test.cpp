@@ -1,0 +1,109 @@
+#include "storage/block_summary_codec.hpp"
+
+#include "tests/storage/store_fixture.hpp"
+
+using namespace cairn::storage;
+using namespace cairn::storage::test;
+
+namespace {
+
+struct summary_fixture {
+  record_batch batch;
+  summary_builder builder;
+
+  block_summary summarize() {
+    builder.reset();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      record_view v;
+      auto r = batch.record(i);
+      REQUIRE(v.parse(r.data(), r.size()));
+      builder.add(v);
+    }
+    return builder.finish();
+  }
+};
+
+} // namespace
+
+TEST_SUITE("storage.block_summary_codec") {
+
+TEST_CASE_FIXTURE(summary_fixture, "a summary covers time and id ranges and levels") {
+  event_spec e;
+  e.ts = 500;
+  e.level = "warn";
+  add_event(batch, e);
+  e.ts = -20;
+  e.level = "";
+  add_event(batch, e);
+  e.ts = 90;
+  e.level = "ERROR";
+  add_event(batch, e);
+  uint64_t ids[] = {7, 3, 11};
+  for (size_t i = 0; i < 3; ++i)
+    std::memcpy(batch.bytes.data() + batch.offsets[i] + record_id_offset, &ids[i], 8);
+  auto s = summarize();
+  CHECK(s.min_timestamp == -20);
+  CHECK(s.max_timestamp == 500);
+  CHECK(s.min_id == 3);
+  CHECK(s.max_id == 11);
+  CHECK(s.event_count == 3);
+  CHECK(s.may_have_level(level_class::warning));
+  CHECK(s.may_have_level(level_class::information));
+  CHECK(s.may_have_level(level_class::error));
+  CHECK_FALSE(s.may_have_level(level_class::debug));
+  CHECK_FALSE(s.may_have_level(level_class::fatal));
+}
+
+TEST_CASE_FIXTURE(summary_fixture, "blooms know present names and tokens") {
+  event_spec e;
+  e.properties = R"({"RequestPath":"/api/Orders/42","Http":{"Method":"POST","Headers":{"Accept":"text/html"}},)"
+                 R"("Items":[{"Sku":"ZX-81"},"loose"],"Count":3})";
+  e.exception = "System.InvalidOperationException: Sequence contains no elements";
+  e.resource = R"({"service":{"name":"checkout"}})";
+  e.trace_id = "0af7651916cd43dd8448eb211c80319c";
+  add_event(batch, e);
+  auto s = summarize();
+  for (auto name : {"RequestPath", "Http", "Http.Method", "Http.Headers.Accept", "Items", "Items.Sku", "Count",
+                    "@Exception", "@Resource.service", "@Resource.service.name"})
+    CHECK_MESSAGE(s.names.may_contain(name), name);
+  for (auto token : {"api", "orders", "42", "post", "text", "html", "zx", "81", "loose", "sequence", "system",
+                     "invalidoperationexception", "checkout", "user", "alice", "logged",
+                     "0af7651916cd43dd8448eb211c80319c"})
+    CHECK_MESSAGE(s.tokens.may_contain(token), token);
+  // With ~10 bits per item, a handful of absent probes must mostly say no.
+  int false_positives = 0;
+  for (int i = 0; i < 100; ++i)
+    false_positives += s.names.may_contain("Absent" + std::to_string(i)) +
+                       s.tokens.may_contain("absent" + std::to_string(i));
+  CHECK(false_positives < 20);
+}
+
+TEST_CASE_FIXTURE(summary_fixture, "events without exceptions leave @Exception out") {
+  add_event(batch, event_spec{});
+  auto s = summarize();
+  CHECK_FALSE(s.names.may_contain("@Exception"));
+  CHECK(s.names.may_contain("User"));
+}
+
+TEST_CASE_FIXTURE(summary_fixture, "a stored summary reads back whole and by its head") {
+  batch = make_batch(50, 1000, 10);
+  auto s = summarize();
+  std::string stored;
+  serialize_summary(s, 12345, 678, stored);
+  summary_head head;
+  REQUIRE(head.decode(stored));
+  CHECK(head.event_count == 50);
+  CHECK(head.min_timestamp == 1000);
+  CHECK(head.max_timestamp == 1490);
+  CHECK(head.raw_bytes == 12345);
+  CHECK(head.stored_bytes == 678);
+  block_summary back;
+  REQUIRE(deserialize_summary(stored, back));
+  CHECK(back.level_bits == s.level_bits);
+  CHECK(back.names.may_contain("Http.Method"));
+  CHECK(back.tokens.may_contain("request"));
+  CHECK_FALSE(deserialize_summary(std::string_view{stored}.substr(0, stored.size() - 1), back));
+  CHECK_FALSE(head.decode(std::string_view{stored}.substr(0, 10)));
+}
+
+}
