@@ -1,0 +1,70 @@
+#include "actors/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace cairn {
+
+metrics& metrics::instance() {
+  static metrics m;
+  return m;
+}
+
+metrics::metrics() : started_(std::chrono::steady_clock::now()) {
+}
+
+void metrics::count_request(std::string_view route, unsigned status) {
+  std::lock_guard guard{requests_mutex_};
+  ++requests_[{std::string{route}, status}];
+}
+
+std::string metrics::render() const {
+  std::string out;
+  auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  auto family = [&](const char* name, const char* type, const char* help) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name,
+                   type);
+  };
+  auto counter = [&](const char* name, const char* help, uint64_t v) {
+    family(name, "counter", help);
+    fmt::format_to(std::back_inserter(out), "{} {}\n", name, v);
+  };
+  auto gauge = [&](const char* name, const char* help, double v) {
+    family(name, "gauge", help);
+    fmt::format_to(std::back_inserter(out), "{} {}\n", name, v);
+  };
+  gauge("cairn_uptime_seconds", "Seconds since this node started", uptime);
+  family("cairn_http_requests_total", "counter", "HTTP requests by route and status code");
+  {
+    std::lock_guard guard{requests_mutex_};
+    for (const auto& [key, n] : requests_)
+      fmt::format_to(std::back_inserter(out),
+                     "cairn_http_requests_total{{route=\"{}\",code=\"{}\"}} {}\n", key.first,
+                     key.second, n);
+  }
+  gauge("cairn_http_open_connections", "HTTP connections currently open", open_connections.load());
+  counter("cairn_ingest_requests_total", "Ingest requests acknowledged", ingest_requests.load());
+  counter("cairn_ingest_events_total", "Events durably committed", ingest_events.load());
+  counter("cairn_ingest_bytes_total", "Request body bytes of acknowledged ingest requests",
+          ingest_bytes.load());
+  counter("cairn_ingest_rejected_total", "Ingest requests rejected (4xx/5xx)",
+          ingest_rejected.load());
+  counter("cairn_ingest_commit_microseconds_total", "Time spent in durable batch commits",
+          ingest_commit_microseconds.load());
+  counter("cairn_indexed_blocks_total", "Blocks written by indexers", indexed_blocks.load());
+  counter("cairn_indexed_events_total", "Events folded into blocks", indexed_events.load());
+  counter("cairn_queries_total", "Queries and searches executed", queries.load());
+  counter("cairn_query_errors_total", "Queries that failed", query_errors.load());
+  counter("cairn_lease_acquisitions_total", "Times this node acquired the leader lease",
+          lease_acquisitions.load());
+  counter("cairn_lease_renewal_failures_total", "Failed lease acquisitions or renewals",
+          lease_renewal_failures.load());
+  gauge("cairn_is_leader", "1 if this node acts as leader", is_leader.load());
+  gauge("cairn_epoch", "Leader epoch this node last saw", epoch.load());
+  gauge("cairn_generation_model", "Model part of this node's storage generation",
+        static_cast<double>(generation_model.load()));
+  gauge("cairn_generation_write", "Write part of this node's storage generation",
+        static_cast<double>(generation_write.load()));
+  return out;
+}
+
+} // namespace cairn

@@ -1,0 +1,96 @@
+/// Read-back endpoints in Seq's shapes: GET /api/events (newest first) and
+/// GET /api/events/{id}. Reads run on the I/O thread inside short LMDB read
+/// transactions; they never wait for the writer.
+#include "net/decode/timestamp.hpp"
+#include "net/event_json.hpp"
+#include "net/node_services.hpp"
+
+#include <limits>
+
+namespace cairn::net {
+
+namespace {
+
+std::optional<int64_t> time_param(const request_info& info, const char* name, std::string& error) {
+  auto v = query_param(info.query, name);
+  if (!v || v->empty())
+    return std::nullopt;
+  auto ns = decode::parse_iso8601(*v);
+  if (!ns)
+    error = std::string{name} + ": '" + *v + "' is not an ISO-8601 timestamp";
+  return ns;
+}
+
+} // namespace
+
+void add_event_routes(router& r, const node_services& s) {
+  r.add(http::verb::get, "/api/events", "events",
+        [s](request& req, const request_info& info, responder respond) {
+          std::string error;
+          size_t count = 30;
+          if (auto c = query_param(info.query, "count"); c && !c->empty()) {
+            char* end = nullptr;
+            long v = std::strtol(c->c_str(), &end, 10);
+            if (*end || v < 0)
+              return respond(error_response(req, http::status::bad_request,
+                                            "count: '" + *c + "' is not a non-negative integer"));
+            count = static_cast<size_t>(std::min<long>(v, 100000));
+          }
+          std::optional<uint64_t> after;
+          if (auto a = query_param(info.query, "afterId"); a && !a->empty()) {
+            after = parse_event_id(*a);
+            if (!after)
+              return respond(error_response(req, http::status::bad_request,
+                                            "afterId: '" + *a + "' is not an event id"));
+          }
+          auto from = time_param(info, "fromDateUtc", error);
+          auto to = time_param(info, "toDateUtc", error);
+          if (!error.empty())
+            return respond(error_response(req, http::status::bad_request, error));
+          std::string body = "[";
+          bool first = true;
+          auto result = s.store->newest_first(
+            count, after, from.value_or(std::numeric_limits<int64_t>::min()),
+            to.value_or(std::numeric_limits<int64_t>::max()), [&](const storage::record_view& e) {
+              if (!first)
+                body.push_back(',');
+              first = false;
+              write_event_json(body, e);
+              return true;
+            });
+          if (!result) {
+            auto code = result.error().code == storage::errc::not_found
+                          ? http::status::not_found
+                          : http::status::internal_server_error;
+            return respond(error_response(req, code, result.error().to_string()));
+          }
+          body += "]";
+          respond(json_response(req, http::status::ok, std::move(body)));
+        });
+  r.add(http::verb::get, "/api/events/*", "event",
+        [s](request& req, const request_info& info, responder respond) {
+          auto text = std::string_view{info.path}.substr(std::string_view{"/api/events/"}.size());
+          auto id = parse_event_id(text);
+          if (!id)
+            return respond(error_response(req, http::status::bad_request,
+                                          "'" + std::string{text} + "' is not an event id"));
+          auto record = s.store->get_by_id(*id);
+          if (!record)
+            return respond(error_response(
+              req,
+              record.error().code == storage::errc::not_found ? http::status::not_found
+                                                              : http::status::internal_server_error,
+              record.error().code == storage::errc::not_found ? "no event with id " +
+                                                                  std::string{text}
+                                                              : record.error().to_string()));
+          storage::record_view view;
+          if (!view.parse(record->data(), record->size()))
+            return respond(error_response(req, http::status::internal_server_error,
+                                          "stored record is corrupt"));
+          std::string body;
+          write_event_json(body, view);
+          respond(json_response(req, http::status::ok, std::move(body)));
+        });
+}
+
+} // namespace cairn::net

@@ -1,0 +1,292 @@
+#include "net/http_server.hpp"
+
+#include "actors/metrics.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+#include <optional>
+
+namespace cairn::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
+  asio::io_context& ioc;
+  const router& routes;
+  server_limits limits;
+  header_decorator decorate;
+  std::mutex acceptors_mutex;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::atomic<size_t> connections{0};
+
+  impl(asio::io_context& c, const router& r, server_limits l, header_decorator d)
+    : ioc(c), routes(r), limits(l), decorate(std::move(d)) {
+  }
+
+  void accept(std::shared_ptr<tcp::acceptor> acceptor);
+};
+
+namespace {
+
+/// One client connection: read a request, dispatch it, write the response,
+/// repeat while keep-alive holds.
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket&& socket, std::shared_ptr<http_server::impl> server)
+    : stream_(std::move(socket)), server_(std::move(server)) {
+    boost::system::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      info_.remote_address = ep.address().to_string();
+      info_.is_loopback = ep.address().is_loopback();
+    }
+    metrics::instance().open_connections++;
+  }
+
+  ~session() {
+    metrics::instance().open_connections--;
+    server_->connections--;
+  }
+
+  void start() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&session::read_header, shared_from_this()));
+  }
+
+private:
+  void read_header() {
+    parser_.emplace();
+    parser_->body_limit(server_->limits.max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(server_->limits.max_header_bytes));
+    stream_.expires_after(server_->limits.read_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, size_t) {
+    if (ec)
+      return on_read_error(ec);
+    // curl and others wait for "100 Continue" before sending a large body.
+    auto& req = parser_->get();
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                      req.version());
+      http::async_write(stream_, *cont,
+                        [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+                          if (ec)
+                            return self->close();
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    stream_.expires_after(server_->limits.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      request req;
+      req.version(11);
+      return send(error_response(req, http::status::payload_too_large,
+                                 "request body exceeds " +
+                                   std::to_string(server_->limits.max_body_bytes) +
+                                   " bytes (ingest.maxBodyBytes)"),
+                  "-", false);
+    }
+    if (ec == http::error::header_limit) {
+      request req;
+      req.version(11);
+      return send(error_response(req, http::status::request_header_fields_too_large,
+                                 "request headers exceed " +
+                                   std::to_string(server_->limits.max_header_bytes) + " bytes"),
+                  "-", false);
+    }
+    if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      request req;
+      req.version(11);
+      return send(error_response(req, http::status::bad_request,
+                                 "malformed HTTP request: " + ec.message()),
+                  "-", false);
+    }
+    close(); // end of stream, timeout, reset
+  }
+
+  void on_read(beast::error_code ec, size_t) {
+    if (ec)
+      return on_read_error(ec);
+    stream_.expires_never();
+    req_ = parser_->release();
+    auto target = std::string_view{req_.target()};
+    auto qmark = target.find('?');
+    info_.path = url_decode(target.substr(0, qmark));
+    info_.query = qmark == std::string_view::npos ? "" : std::string{target.substr(qmark + 1)};
+    auto m = server_->routes.match(req_.method(), info_.path);
+    bool keep_alive = req_.keep_alive();
+    if (!m.target) {
+      auto status = m.path_known ? http::status::method_not_allowed : http::status::not_found;
+      return send(error_response(req_, status,
+                                 m.path_known ? "method not allowed on " + info_.path
+                                              : "no such endpoint: " + info_.path),
+                  m.path_known ? std::string{m.name} : "unknown", keep_alive);
+    }
+    route_name_ = std::string{m.name};
+    auto self = shared_from_this();
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    (*m.target)(req_, info_, [self, once, keep_alive](response res) {
+      if (once->exchange(true))
+        return; // a handler answered twice: keep the first
+      asio::post(self->stream_.get_executor(),
+                 [self, keep_alive, res = std::move(res)]() mutable {
+                   self->send(std::move(res), self->route_name_, keep_alive);
+                 });
+    });
+  }
+
+  void send(response res, std::string route, bool keep_alive) {
+    metrics::instance().count_request(route, res.result_int());
+    if (server_->decorate)
+      server_->decorate(res);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    res_ = std::make_shared<response>(std::move(res));
+    stream_.expires_after(server_->limits.read_timeout);
+    http::async_write(stream_, *res_,
+                      [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                        self->res_.reset();
+                        if (ec || !keep_alive)
+                          return self->close();
+                        self->read_header();
+                      });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<http_server::impl> server_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  request req_;
+  request_info info_;
+  std::string route_name_;
+  std::shared_ptr<response> res_;
+};
+
+} // namespace
+
+void http_server::impl::accept(std::shared_ptr<tcp::acceptor> acceptor) {
+  acceptor->async_accept(
+    asio::make_strand(ioc), [self = shared_from_this(), acceptor](beast::error_code ec,
+                                                                  tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open())
+        return;
+      if (!ec) {
+        if (self->connections.load() >= self->limits.max_connections) {
+          // Refuse rather than queue: a flood must not starve the accept loop.
+          beast::error_code ignored;
+          socket.close(ignored);
+        } else {
+          self->connections++;
+          std::make_shared<session>(std::move(socket), self)->start();
+        }
+      }
+      self->accept(acceptor);
+    });
+}
+
+http_server::http_server(asio::io_context& ioc, const router& routes, server_limits limits,
+                         header_decorator decorate)
+  : impl_(std::make_shared<impl>(ioc, routes, limits, std::move(decorate))) {
+}
+
+http_server::~http_server() {
+  stop();
+}
+
+std::string http_server::listen(const std::string& uri) {
+  std::string_view rest = uri;
+  if (rest.starts_with("http://"))
+    rest.remove_prefix(7);
+  else if (rest.starts_with("https://"))
+    return "https listen URIs need TLS certificates, which this build does not configure yet: " +
+           uri;
+  else
+    return "listen URI must start with http:// : " + uri;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos)
+    rest = rest.substr(0, slash);
+  auto colon = rest.rfind(':');
+  std::string host{colon == std::string_view::npos ? rest : rest.substr(0, colon)};
+  std::string port{colon == std::string_view::npos ? "80" : rest.substr(colon + 1)};
+  if (host.size() > 2 && host.front() == '[')
+    host = host.substr(1, host.size() - 2);
+  if (host == "localhost")
+    host = "127.0.0.1";
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec)
+    return "bad listen address '" + host + "' in " + uri;
+  char* end = nullptr;
+  long port_number = std::strtol(port.c_str(), &end, 10);
+  if (*end || port_number < 0 || port_number > 65535)
+    return "bad port in " + uri;
+  auto acceptor = std::make_shared<tcp::acceptor>(asio::make_strand(impl_->ioc));
+  tcp::endpoint ep{address, static_cast<uint16_t>(port_number)};
+  acceptor->open(ep.protocol(), ec);
+  if (!ec)
+    acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor->bind(ep, ec);
+  if (!ec)
+    acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return "cannot listen on " + uri + ": " + ec.message();
+  {
+    std::lock_guard guard{impl_->acceptors_mutex};
+    impl_->acceptors.push_back(acceptor);
+  }
+  impl_->accept(acceptor);
+  return {};
+}
+
+std::vector<uint16_t> http_server::bound_ports() const {
+  std::vector<uint16_t> out;
+  std::lock_guard guard{impl_->acceptors_mutex};
+  for (auto& a : impl_->acceptors) {
+    boost::system::error_code ec;
+    auto ep = a->local_endpoint(ec);
+    if (!ec)
+      out.push_back(ep.port());
+  }
+  return out;
+}
+
+void http_server::stop() {
+  std::lock_guard guard{impl_->acceptors_mutex};
+  for (auto& a : impl_->acceptors) {
+    asio::post(a->get_executor(), [a] {
+      boost::system::error_code ec;
+      a->close(ec);
+    });
+  }
+  impl_->acceptors.clear();
+}
+
+} // namespace cairn::net

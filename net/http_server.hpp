@@ -1,0 +1,54 @@
+#pragma once
+/// The Beast HTTP listener: accepts connections on every listen URI, reads
+/// requests with a body limit enforced while streaming (chunked bodies too)
+/// and per-read timeouts (a slow client cannot hold a connection forever),
+/// dispatches them through the router and writes responses in order.
+///
+/// Lifecycle: constructed and started on the main thread; runs on the
+/// io_context threads; stop() closes acceptors, after which the io_context
+/// may be stopped. Handlers complete on any thread: responses are posted back
+/// to the session's strand.
+#include "net/router.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cairn::net {
+
+struct server_limits {
+  size_t max_body_bytes = 10 * 1024 * 1024;
+  size_t max_header_bytes = 16 * 1024;
+  std::chrono::milliseconds read_timeout{30000};
+  size_t max_connections = 1024;
+};
+
+class http_server {
+public:
+  /// Adds headers every response carries (X-Cairn-Generation).
+  using header_decorator = std::function<void(response&)>;
+
+  http_server(boost::asio::io_context& ioc, const router& routes, server_limits limits,
+              header_decorator decorate);
+  ~http_server();
+
+  /// Starts listening on `uri` (http://host:port). Returns an error message or "".
+  /// Port 0 picks a free port; bound_ports() tells which.
+  std::string listen(const std::string& uri);
+
+  std::vector<uint16_t> bound_ports() const;
+
+  /// Stops accepting; open sessions finish their current exchange.
+  void stop();
+
+  struct impl;
+
+private:
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace cairn::net

@@ -1,0 +1,30 @@
+#pragma once
+/// What the HTTP handlers of one node need: actor handles, the event store
+/// (read-only from HTTP threads) and the limits from config.
+#include "net/router.hpp"
+#include "storage/event_store.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <memory>
+
+namespace cairn::net {
+
+struct node_services {
+  caf::actor_system* system = nullptr;
+  caf::actor node;      ///< node actor: status
+  caf::actor committer; ///< ingest committer
+  std::shared_ptr<storage::event_store> store;
+  size_t max_body_bytes = 10 * 1024 * 1024;
+  size_t max_event_bytes = 256 * 1024;
+};
+
+/// /health and /metrics.
+void add_system_routes(router& r, const node_services& s);
+/// CLEF, raw JSON and OTLP ingestion endpoints.
+void add_ingest_routes(router& r, const node_services& s);
+/// GET /api/events and /api/events/{id}.
+void add_event_routes(router& r, const node_services& s);
+
+} // namespace cairn::net

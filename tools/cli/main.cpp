@@ -1,0 +1,49 @@
+/// The `cairn` executable: dispatches to one verb group per file.
+#include "tools/cli/commands.hpp"
+
+#include <cstring>
+#include <iostream>
+
+namespace {
+
+void print_help() {
+  std::cout << "cairn: a self-hosted server for structured logs and traces\n\n"
+               "usage: cairn <command> [options]\n\n"
+               "  run [--storage DIR] [--listen URI]     serve (default http://127.0.0.1:5341)\n"
+               "  config create|get|set|list [-k KEY] [-v VALUE]\n"
+               "  apikey create|list|remove              manage API keys\n"
+               "  ingest [FILE|-]... [--server URL]      bulk-load CLEF/NDJSON\n"
+               "  version\n\n"
+               "Every command takes --storage DIR (default ./cairn-data, env CAIRN_STORAGE).\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace cairn::cli;
+  if (argc < 2 || !std::strcmp(argv[1], "help") || !std::strcmp(argv[1], "--help") ||
+      !std::strcmp(argv[1], "-h")) {
+    print_help();
+    return argc < 2 ? usage : ok;
+  }
+  std::string verb = argv[1];
+  try {
+    if (verb == "run")
+      return run_command(argc, argv);
+    if (verb == "config")
+      return config_command(argc, argv);
+    if (verb == "apikey")
+      return apikey_command(argc, argv);
+    if (verb == "ingest")
+      return ingest_command(argc, argv);
+    if (verb == "version") {
+      std::cout << "cairn 0.1.0\n";
+      return ok;
+    }
+  } catch (const usage_error& e) {
+    std::cerr << "cairn " << verb << ": " << e.message << "\n";
+    return usage;
+  }
+  std::cerr << "cairn: unknown command '" << verb << "' (try `cairn help`)\n";
+  return usage;
+}

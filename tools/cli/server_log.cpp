@@ -1,0 +1,25 @@
+#include "tools/cli/server_log.hpp"
+
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+namespace cairn::cli {
+
+void setup_server_log(const std::string& storage_root, const std::string& level) {
+  auto dir = std::filesystem::path{storage_root} / "logs";
+  std::filesystem::create_directories(dir);
+  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+    (dir / "cairn.log").string(), 10 * 1024 * 1024, 5);
+  auto logger =
+    std::make_shared<spdlog::logger>("cairn", spdlog::sinks_init_list{console, file});
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+  spdlog::flush_every(std::chrono::seconds(1));
+}
+
+} // namespace cairn::cli
