@@ -67,13 +67,14 @@ public:
 
 class ref_node final : public expr_node {
 public:
-  enum what_t { key, aggregate, bucket };
+  enum what_t { key, aggregate, bucket, column };
   ref_node(what_t w, size_t i) : w_(w), i_(i) {}
   value eval(eval_context& ctx) const override {
     switch (w_) {
       case key: return ctx.group_keys[i_];
       case aggregate: return ctx.aggregates[i_];
       case bucket: return value::datetime(ctx.bucket_ns);
+      case column: return ctx.columns[i_];
     }
     return {};
   }
@@ -945,6 +946,7 @@ private:
 expr_ptr make_constant(value v) { return std::make_unique<const_node>(v); }
 expr_ptr make_key_ref(size_t i) { return std::make_unique<ref_node>(ref_node::key, i); }
 expr_ptr make_aggregate_ref(size_t i) { return std::make_unique<ref_node>(ref_node::aggregate, i); }
+expr_ptr make_column_ref(size_t i) { return std::make_unique<ref_node>(ref_node::column, i); }
 expr_ptr make_bucket_ref() { return std::make_unique<ref_node>(ref_node::bucket, 0); }
 
 void expand_free_text(ast_ptr& node) {

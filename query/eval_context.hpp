@@ -69,6 +69,7 @@ public:
   /// Set while evaluating post-aggregation expressions (select, having).
   const value* group_keys = nullptr;
   const value* aggregates = nullptr;
+  const value* columns = nullptr; ///< output columns, for `having` on an alias
   int64_t bucket_ns = 0;
 
 private:

@@ -61,6 +61,7 @@ expr_ptr make_constant(value v);
 expr_ptr make_key_ref(size_t i);
 expr_ptr make_aggregate_ref(size_t i);
 expr_ptr make_bucket_ref();
+expr_ptr make_column_ref(size_t i);
 
 /// Rewrites `"text"` free-text terms into Seq's definition
 /// (`@Message like '%text%' ci or @Exception like '%text%' ci`); the planner

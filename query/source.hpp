@@ -1,0 +1,41 @@
+#pragma once
+/// The query engine's view of stored events. The event store implements it
+/// (blocks + write-ahead buffer); tests implement it over in-memory batches.
+#include "query/planner.hpp"
+#include "storage/block_summary.hpp"
+#include "storage/event_record.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace cairn::query {
+
+/// Receives one chunk of events: a block (with its summary) or a slice of
+/// the buffer (summary null). Records may lie outside the requested range;
+/// the executor filters them. Return false to stop the scan (cancellation,
+/// or a search that has enough results).
+using chunk_callback = std::function<bool(const storage::block_summary* summary, const storage::record_batch& batch)>;
+
+struct scan_request {
+  /// Blocks for which filter.may_match(summary) is false need not be read.
+  const block_filter* filter = nullptr;
+  int64_t from_ns = INT64_MIN; ///< inclusive
+  int64_t to_ns = INT64_MAX;   ///< exclusive
+  /// Searches ask for newest chunks first; aggregations do not care.
+  bool newest_first = false;
+};
+
+class event_source {
+public:
+  virtual ~event_source() = default;
+
+  /// Calls `chunk` for every chunk that may hold matching events, on the
+  /// calling thread, until it returns false.
+  virtual void scan(const scan_request& request, const chunk_callback& chunk) = 0;
+
+  /// True if, for newest_first scans, every chunk's newest event is no newer
+  /// than the oldest event of any earlier chunk (lets searches stop early).
+  virtual bool ordered_newest_first() const { return false; }
+};
+
+} // namespace cairn::query
