@@ -16,7 +16,10 @@ std::string_view trim_right(std::string_view s) noexcept {
 
 } // namespace
 
-simdjson::error_code copy_json_value(od::value v, std::string& out) {
+simdjson::error_code copy_json_value(od::value v, std::string& out, int depth) {
+  // On-demand parsing does not bound nesting; recursion must be bounded here.
+  if (depth > max_json_depth)
+    return simdjson::DEPTH_ERROR;
   od::json_type type;
   if (auto e = v.type().get(type))
     return e;
@@ -39,7 +42,7 @@ simdjson::error_code copy_json_value(od::value v, std::string& out) {
         first = false;
         append_json_string(out, key);
         out.push_back(':');
-        if (auto e = copy_json_value(field.value(), out))
+        if (auto e = copy_json_value(field.value(), out, depth + 1))
           return e;
       }
       out.push_back('}');
@@ -58,7 +61,7 @@ simdjson::error_code copy_json_value(od::value v, std::string& out) {
         if (!first)
           out.push_back(',');
         first = false;
-        if (auto e = copy_json_value(item, out))
+        if (auto e = copy_json_value(item, out, depth + 1))
           return e;
       }
       out.push_back(']');

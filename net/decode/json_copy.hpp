@@ -13,9 +13,13 @@
 
 namespace cairn::decode {
 
+/// Deepest nesting of arrays/objects accepted in a property value.
+inline constexpr int max_json_depth = 128;
+
 /// Appends `v` to `out` as compact JSON. Returns the simdjson error that made
-/// the value invalid, or SUCCESS.
-simdjson::error_code copy_json_value(simdjson::ondemand::value v, std::string& out);
+/// the value invalid (DEPTH_ERROR beyond max_json_depth), or SUCCESS.
+simdjson::error_code copy_json_value(simdjson::ondemand::value v, std::string& out,
+                                     int depth = 0);
 
 /// Human text for a simdjson error, for client error messages.
 const char* json_error_text(simdjson::error_code e) noexcept;

@@ -189,3 +189,16 @@ TEST_CASE_FIXTURE(clef_fixture, "timestamps accept offsets, fractions and no sec
 }
 
 } // TEST_SUITE
+
+TEST_SUITE("net.clef_decoder") {
+
+TEST_CASE_FIXTURE(clef_fixture, "deeply nested property values are rejected, not recursed into") {
+  std::string deep = std::string(5000, '[') + std::string(5000, ']');
+  auto err = decode("{\"@t\":\"2024-01-01T00:00:00Z\",\"a\":" + deep + "}");
+  REQUIRE(err);
+  CHECK(err->rfind("line 1: invalid JSON", 0) == 0);
+  std::string ok = std::string(100, '[') + std::string(100, ']');
+  CHECK_FALSE(decode("{\"@t\":\"2024-01-01T00:00:00Z\",\"a\":" + ok + "}"));
+}
+
+} // TEST_SUITE
