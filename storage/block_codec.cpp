@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstring>
+#include <vector>
 
 namespace cairn::storage {
 
@@ -16,6 +17,10 @@ constexpr size_t image_header_size = 8 + 4 * block_column_count;
 enum column : size_t { col_shape, col_timestamp, col_id, col_elapsed, col_event_type, col_flags, col_lengths };
 
 constexpr size_t col_data = col_lengths + field_count;
+
+/// Bits of the shape column.
+constexpr uint8_t shape_span = 1;    ///< the record is a span: an elapsed value follows
+constexpr uint8_t shape_derived = 2; ///< message stored as template hole values
 
 void put_varint(std::string& out, uint64_t v) {
   char buf[10];
@@ -103,7 +108,97 @@ struct dctx_deleter {
 struct decode_scratch {
   std::unique_ptr<ZSTD_DCtx, dctx_deleter> dctx{ZSTD_createDCtx()};
   std::string image;
+  std::vector<std::string_view> literals;
 };
+
+/// Splits a message template into its literal runs: the text between
+/// "{...}" holes. A template with n holes has n + 1 literals.
+void template_literals(std::string_view mt, std::vector<std::string_view>& lits) {
+  lits.clear();
+  size_t lit_begin = 0, i = 0;
+  while (i < mt.size()) {
+    if (mt[i] == '{') {
+      size_t close = mt.find('}', i + 1);
+      if (close == std::string_view::npos)
+        break;
+      lits.push_back(mt.substr(lit_begin, i - lit_begin));
+      i = lit_begin = close + 1;
+    } else {
+      ++i;
+    }
+  }
+  lits.push_back(mt.substr(lit_begin));
+}
+
+/// If `msg` == lit0 + v0 + lit1 + v1 + ... + litn, appends the hole values
+/// (each varint length + bytes) to `out` and returns true. Greedy matching
+/// is fine: any decomposition rebuilds exactly the same bytes.
+bool derive_holes(std::string_view msg, const std::vector<std::string_view>& lits, std::string& out) {
+  size_t n = lits.size();
+  if (n < 2 || msg.substr(0, lits[0].size()) != lits[0])
+    return false;
+  size_t pos = lits[0].size();
+  size_t mark = out.size();
+  for (size_t i = 1; i < n; ++i) {
+    size_t end;
+    if (i + 1 == n) {
+      if (msg.size() < pos + lits[i].size() || msg.substr(msg.size() - lits[i].size()) != lits[i])
+        break;
+      end = msg.size() - lits[i].size();
+    } else {
+      end = msg.find(lits[i], pos);
+      if (end == std::string_view::npos)
+        break;
+    }
+    put_varint(out, end - pos);
+    out.append(msg.substr(pos, end - pos));
+    pos = end + lits[i].size();
+    if (i + 1 == n)
+      return true;
+  }
+  out.resize(mark);
+  return false;
+}
+
+/// Writes varint(length) + lit0 + v0 + ... + litn at w for a derived
+/// message whose hole values are in `holes`; false if they do not fit.
+bool rebuild_message(std::string_view mt, std::string_view holes, std::vector<std::string_view>& lits, char*& w,
+                     char* w_end) {
+  template_literals(mt, lits);
+  if (lits.size() < 2)
+    return false;
+  // 1. Length first: the record stores it before the bytes.
+  column_reader hr{holes.data(), holes.data() + holes.size()};
+  uint64_t total = 0;
+  for (size_t i = 0; i < lits.size(); ++i) {
+    total += lits[i].size();
+    if (i + 1 < lits.size()) {
+      uint64_t len;
+      const char* src;
+      if (!hr.varint(len) || !hr.bytes(len, src))
+        return false;
+      total += len;
+    }
+  }
+  if (hr.p != hr.end || size_t(w_end - w) < varint_size(total) + total)
+    return false;
+  // 2. Then literals and holes interleaved.
+  w = write_varint(w, total);
+  hr = column_reader{holes.data(), holes.data() + holes.size()};
+  for (size_t i = 0; i < lits.size(); ++i) {
+    std::memcpy(w, lits[i].data(), lits[i].size());
+    w += lits[i].size();
+    if (i + 1 < lits.size()) {
+      uint64_t len = 0;
+      const char* src = nullptr;
+      hr.varint(len);
+      hr.bytes(len, src);
+      std::memcpy(w, src, len);
+      w += len;
+    }
+  }
+  return true;
+}
 
 store_error corrupt(const char* what) {
   return store_error{errc::corrupt, std::string{"decode_block: "} + what};
@@ -115,6 +210,8 @@ struct block_encoder::impl {
   int level;
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   std::array<std::string, block_column_count> columns;
+  std::vector<std::string_view> literals;
+  std::string holes;
 
   ~impl() { ZSTD_freeCCtx(cctx); }
 };
@@ -137,7 +234,17 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
     records_bytes += r.bytes().size();
     int64_t ts = r.timestamp();
     uint64_t id = r.id();
-    cols[col_shape].push_back(r.is_span() ? 1 : 0);
+    // A rendered message is stored as its template's hole values when it
+    // decomposes that way: the literal text is already in the template.
+    auto& holes = impl_->holes;
+    holes.clear();
+    auto mt = r.get(field::message_template);
+    bool derived = false;
+    if (!mt.empty()) {
+      template_literals(mt, impl_->literals);
+      derived = derive_holes(r.get(field::message), impl_->literals, holes);
+    }
+    cols[col_shape].push_back(static_cast<char>((r.is_span() ? shape_span : 0) | (derived ? shape_derived : 0)));
     put_varint(cols[col_timestamp], zigzag(static_cast<int64_t>(static_cast<uint64_t>(ts) - static_cast<uint64_t>(prev_ts))));
     put_varint(cols[col_id], zigzag(static_cast<int64_t>(id - prev_id)));
     if (r.is_span())
@@ -145,7 +252,7 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
     put_fixed<uint32_t>(cols[col_event_type], r.event_type());
     put_varint(cols[col_flags], r.flags());
     for (size_t f = 0; f < field_count; ++f) {
-      auto v = r.get(static_cast<field>(f));
+      auto v = f == size_t(field::message) && derived ? std::string_view{holes} : r.get(static_cast<field>(f));
       put_varint(cols[col_lengths + f], v.size());
       cols[col_data + f].append(v);
     }
@@ -216,6 +323,7 @@ status decode_block(std::string_view value, record_batch& out) {
   char* w_end = w + records_bytes;
   int64_t ts = 0;
   uint64_t id = 0;
+  auto& lits = scratch.literals;
   for (uint32_t i = 0; i < count; ++i) {
     uint8_t shape;
     uint64_t dts, did, flags;
@@ -226,7 +334,7 @@ status decode_block(std::string_view value, record_batch& out) {
     ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + static_cast<uint64_t>(unzigzag(dts)));
     id += static_cast<uint64_t>(unzigzag(did));
     int64_t start = no_start;
-    if (shape & 1) {
+    if (shape & shape_span) {
       uint64_t el;
       if (!cols[col_elapsed].varint(el))
         return corrupt("elapsed column");
@@ -242,11 +350,19 @@ status decode_block(std::string_view value, record_batch& out) {
     std::memcpy(w + 24, &event_type, 4);
     std::memcpy(w + 28, &flags32, 4);
     w += record_header_size;
+    std::string_view mt;
     for (size_t f = 0; f < field_count; ++f) {
       uint64_t len;
       const char* src;
       if (!cols[col_lengths + f].varint(len) || !cols[col_data + f].bytes(len, src))
         return corrupt("field columns");
+      if (f == size_t(field::message_template))
+        mt = std::string_view{src, len};
+      if (f == size_t(field::message) && (shape & shape_derived)) {
+        if (!rebuild_message(mt, std::string_view{src, len}, lits, w, w_end))
+          return corrupt("derived message");
+        continue;
+      }
       if (size_t(w_end - w) < varint_size(len) + len)
         return corrupt("records_bytes");
       w = write_varint(w, len);

@@ -21,7 +21,8 @@
 ///   u32 count          number of records
 ///   u32 records_bytes  sum of the decoded record sizes
 ///   u32 column_size[column_count]  byte size of each column, in this order:
-///     shape       count bytes: bit 0 set if the record is a span
+///     shape       count bytes: bit 0 set if the record is a span; bit 1 set
+///                 if its message is stored derived (see below)
 ///     timestamp   count varints: zigzag(ts[i] - ts[i-1]), ts[-1] = 0
 ///     id          count varints: zigzag(id[i] - id[i-1]) (wrapping), id[-1] = 0
 ///     elapsed     one varint zigzag(ts - start) per span record only
@@ -29,6 +30,13 @@
 ///     flags       count varints
 ///     length[f]   for each of the 11 fields: count varints (field byte lengths)
 ///     data[f]     for each of the 11 fields: the field bytes, concatenated
+///
+/// Derived messages: when a record's rendered message equals
+/// lit0 + v0 + lit1 + ... + litn, where lit0..litn are the text runs of its
+/// template between "{...}" holes, the message column holds only the hole
+/// values (each varint length + bytes); decoding splices them back between
+/// the literals. Otherwise the message is stored verbatim. Either way the
+/// record comes back byte for byte.
 ///
 /// Grouping each field's bytes together (all messages, then all property
 /// objects, ...) puts similar text side by side, which zstd compresses
