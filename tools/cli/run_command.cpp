@@ -136,7 +136,10 @@ int run_command(int argc, char** argv) {
       exit_code = failure;
       break;
     }
-    spdlog::info("listening on {}", uri);
+    // Tests pass port 0 and read the real port from this line.
+    auto port = server.bound_ports().back();
+    auto shown = uri.substr(0, uri.rfind(':') + 1) + std::to_string(port);
+    spdlog::info("listening on {}", shown);
   }
 
   std::promise<int> stop_signal;

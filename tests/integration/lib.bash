@@ -1,0 +1,64 @@
+# Helpers for integration scripts: start nodes on free loopback ports, wait
+# with bounds, and clean up every process started, by PID.
+set -euo pipefail
+
+CAIRN_BIN=${CAIRN_BIN:?CAIRN_BIN must point at the cairn executable}
+WORK=$(mktemp -d /tmp/cairn-it.XXXXXX)
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# start_node STORAGE_DIR [extra args...]: starts a node on a free port; sets
+# NODE_PID and NODE_URL.
+start_node() {
+  local storage=$1; shift
+  local log="$storage.log"
+  mkdir -p "$storage"
+  "$CAIRN_BIN" run --storage "$storage" --listen http://127.0.0.1:0 "$@" >"$log" 2>&1 &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+  local port=""
+  for _ in $(seq 1 200); do
+    port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$log" | head -1 | grep -o '[0-9]*$' || true)
+    [ -n "$port" ] && break
+    kill -0 "$NODE_PID" 2>/dev/null || { cat "$log" >&2; fail "node exited at start"; }
+    sleep 0.05
+  done
+  [ -n "$port" ] || { cat "$log" >&2; fail "node did not report its port in 10 s"; }
+  NODE_URL="http://127.0.0.1:$port"
+}
+
+# wait_healthy URL: waits (max 15 s) for /health to answer 200.
+wait_healthy() {
+  for _ in $(seq 1 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1/health")" = 200 ] && return 0
+    sleep 0.05
+  done
+  fail "$1/health never answered 200"
+}
+
+# stop_node PID: SIGTERM and wait (max 10 s); prints milliseconds taken.
+stop_node() {
+  local pid=$1 start end
+  start=$(date +%s%N)
+  kill -TERM "$pid"
+  for _ in $(seq 1 200); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -0 "$pid" 2>/dev/null && fail "pid $pid still running 10 s after SIGTERM"
+  wait "$pid" 2>/dev/null || true
+  end=$(date +%s%N)
+  echo $(((end - start) / 1000000))
+}

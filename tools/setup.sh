@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The two README commands:
+#   bash tools/setup.sh run   installs what is missing, builds, starts one node
+#   bash tools/setup.sh test  installs what is missing, builds, runs every test
+# Run as root on Debian 12 from the repository root (or anywhere: paths are
+# resolved from this script).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-}
+case "$mode" in run|test|build) ;; *) echo "usage: $0 run|test|build" >&2; exit 2 ;; esac
+shift || true
+
+bash "$here/tools/install-deps.sh"
+build=${CAIRN_BUILD_DIR:-$here/build}
+jobs=$(nproc)
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CAIRN_CMAKE_ARGS:-} >/dev/null
+cmake --build "$build" -j"$jobs"
+
+case "$mode" in
+  run)
+    exec "$build/tools/cairn" run "$@"
+    ;;
+  test)
+    if [ -f "$here/tests/clients/package.json" ]; then
+      (cd "$here/tests/clients" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+    cd "$build"
+    exec ctest --output-on-failure -j"$jobs" --timeout 900 "$@"
+    ;;
+esac
