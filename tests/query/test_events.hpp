@@ -1,0 +1,51 @@
+#pragma once
+// Test-only helpers: build binary event records from CLEF-like JSON lines
+// (a minimal mapping, not the real decoder) and serve them as an
+// event_source split into blocks with real summaries.
+#include "query/source.hpp"
+#include "storage/block_summary.hpp"
+#include "storage/event_record.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::query::testing {
+
+// Appends the record for one CLEF JSON object line to `batch`; `id` becomes
+// the record id. Returns false (with `error`) on bad input.
+bool append_clef(storage::record_batch& batch, std::string_view line, uint64_t id, std::string& error);
+
+// Summary the way the indexer is specified to build it (block_summary.hpp).
+storage::block_summary summarize(const storage::record_batch& batch);
+
+class memory_source : public event_source {
+public:
+  // Starts a new block; events go into the last block.
+  void new_block() { blocks_.emplace_back(); }
+  storage::record_batch& current() {
+    if (blocks_.empty())
+      new_block();
+    return blocks_.back();
+  }
+  size_t block_count() const { return blocks_.size(); }
+
+  void scan(const scan_request& req, const chunk_callback& chunk) override {
+    blocks_read = 0;
+    for (auto& b : blocks_) {
+      auto s = summarize(b);
+      if (b.empty() || (req.filter && !req.filter->may_match(s)))
+        continue;
+      ++blocks_read;
+      if (!chunk(&s, b))
+        return;
+    }
+  }
+
+  size_t blocks_read = 0;
+
+private:
+  std::vector<storage::record_batch> blocks_;
+};
+
+} // namespace cairn::query::testing
