@@ -352,7 +352,18 @@ value fn_fromjson(const fn_call& c) {
   size_t e = json::skip_value(s, b);
   if (e == std::string_view::npos || json::skip_ws(s, e) != s.size())
     return {};
-  return json::to_value(s.substr(b, e - b), c.ctx.scratch());
+  auto raw = s.substr(b, e - b);
+  // Scalars must be exactly a JSON literal or number.
+  if (raw[0] == 't' || raw[0] == 'f' || raw[0] == 'n') {
+    if (raw != "true" && raw != "false" && raw != "null")
+      return {};
+  } else if (raw[0] != '"' && raw[0] != '{' && raw[0] != '[') {
+    double d;
+    auto r = std::from_chars(raw.data(), raw.data() + raw.size(), d);
+    if (r.ec != std::errc{} || r.ptr != raw.data() + raw.size())
+      return {};
+  }
+  return json::to_value(raw, c.ctx.scratch());
 }
 
 value fn_tonumber(const fn_call& c) {

@@ -215,7 +215,11 @@ private:
       fail_here("`" + std::string(p) + "`");
   }
   std::string identifier(const char* what) {
-    if (cur().kind != token_kind::identifier || is_reserved(cur().text))
+    static constexpr std::string_view clause_words[] = {"from", "where", "group", "having", "order", "limit", "for"};
+    bool clause_word = false;
+    for (auto w : clause_words)
+      clause_word = clause_word || (cur().kind == token_kind::identifier && ieq(cur().text, w));
+    if (cur().kind != token_kind::identifier || is_reserved(cur().text) || clause_word)
       fail_here(what);
     std::string s = cur().text;
     advance();

@@ -66,8 +66,10 @@ void append_slices(std::string& out, const query_result& r, const std::map<int64
 } // namespace
 
 void append_cell_json(std::string& out, const value& v) {
-  if (v.kind == value_kind::datetime) {
-    append_number(out, double(unix_ns_to_ticks(v.ns)));
+  if (v.kind == value_kind::datetime || v.kind == value_kind::duration) {
+    // Integer ticks, exactly (a double would round beyond 2^53).
+    int64_t ticks = v.kind == value_kind::datetime ? unix_ns_to_ticks(v.ns) : v.ns / 100;
+    out += std::to_string(ticks);
     return;
   }
   append_json(out, v);

@@ -281,7 +281,9 @@ bool parse_iso8601(std::string_view s, int64_t& out) noexcept {
   if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
       !digits(s, 8, 2, d))
     return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31)
+  static constexpr int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] || (mo == 2 && d == 29 && !leap))
     return false;
   size_t pos = 10;
   int64_t frac_ns = 0;

@@ -7,6 +7,7 @@
 //   now <iso8601>           fixes Now() (default 2024-01-01T12:00:00Z)
 //   range <iso|*> <iso|*>   request range for following queries (default *)
 //   event <n>               the event `eval` uses (default 1)
+//   memory <bytes>          query.maxMemoryBytes for following queries
 //   eval <expr> => <json>   value of expr for the current event; `undefined`
 //   filter <expr> => <ids>  ids of matching events, ascending, or `none`
 //   query <sql> => <rows>   rows as a JSON array of arrays (datetimes ISO)
@@ -138,6 +139,8 @@ struct runner {
         REQUIRE(parse_iso8601(a, opts.from_ns));
       if (b != "*")
         REQUIRE(parse_iso8601(b, opts.to_ns));
+    } else if (cmd == "memory") {
+      opts.max_memory_bytes = std::stoull(rest);
     } else if (cmd == "event") {
       current_event = std::stoul(rest);
     } else if (cmd == "eval") {
