@@ -12,6 +12,9 @@ constexpr int b64_variant = sodium_base64_VARIANT_ORIGINAL;
 
 /// Decodes base64 into bytes; false on malformed input.
 bool from_base64(std::string_view text, std::vector<uint8_t>& out) {
+  out.clear();
+  if (text.empty()) // libsodium must not get a null buffer
+    return true;
   out.resize(text.size()); // decoded size is always smaller
   size_t len = 0;
   if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(),
