@@ -32,8 +32,16 @@ public:
 
   void scan(const scan_request& req, const chunk_callback& chunk) override {
     blocks_read = 0;
-    for (auto& b : blocks_) {
-      auto s = summarize(b);
+    // Summaries are cached; events are only appended while building.
+    if (summaries_.size() != blocks_.size() || summarized_events_ != event_total()) {
+      summaries_.clear();
+      for (auto& b : blocks_)
+        summaries_.push_back(summarize(b));
+      summarized_events_ = event_total();
+    }
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      auto& b = blocks_[i];
+      auto& s = summaries_[i];
       if (b.empty() || (req.filter && !req.filter->may_match(s)))
         continue;
       ++blocks_read;
@@ -45,7 +53,15 @@ public:
   size_t blocks_read = 0;
 
 private:
+  size_t event_total() const {
+    size_t n = 0;
+    for (auto& b : blocks_)
+      n += b.size();
+    return n;
+  }
   std::vector<storage::record_batch> blocks_;
+  std::vector<storage::block_summary> summaries_;
+  size_t summarized_events_ = 0;
 };
 
 } // namespace cairn::query::testing
