@@ -485,8 +485,17 @@ public:
       regexes_.push_back(r.get());
   }
   value eval(eval_context& ctx) const override {
-    value vals[16];
     size_t n = args_.size();
+    if (n <= 4) {
+      value vals[4];
+      return call(ctx, vals, n);
+    }
+    value vals[16];
+    return call(ctx, vals, n);
+  }
+
+private:
+  value call(eval_context& ctx, value* vals, size_t n) const {
     for (size_t i = 0; i < n; ++i) {
       vals[i] = args_[i] ? args_[i]->eval(ctx) : value::null();
       if (f_->propagate_undefined && vals[i].is_undefined() && !regexes_[i])

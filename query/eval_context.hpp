@@ -49,6 +49,14 @@ public:
     scratch_.reset();
   }
 
+  /// Parses the record in place (no copy of the field table); false if the
+  /// bytes are not a record.
+  bool begin_event(const char* data, size_t size) noexcept {
+    scanned_ = false;
+    scratch_.reset();
+    return rec_.parse(data, size);
+  }
+
   const storage::record_view& record() const noexcept { return rec_; }
   arena& scratch() noexcept { return scratch_; }
   int64_t now_ns() const noexcept { return now_ns_; }

@@ -69,14 +69,13 @@ partial_result execute_partial(const std::shared_ptr<const query_plan>& plan_ptr
       size_t end = std::min(n, base + batch_size);
       for (size_t i = base; i < end; ++i) {
         auto bytes = batch.record(i);
-        storage::record_view rv;
-        if (!rv.parse(bytes.data(), bytes.size()))
+        if (!ctx.begin_event(bytes.data(), bytes.size()))
           continue;
+        const storage::record_view& rv = ctx.record();
         int64_t ts = rv.timestamp();
         if (ts < filter.from_ns || ts >= filter.to_ns)
           continue;
         ++st.events_scanned;
-        ctx.begin_event(rv);
         if (where && !where->eval(ctx).is_true())
           continue;
         ++st.events_matched;
