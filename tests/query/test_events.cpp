@@ -111,7 +111,7 @@ bool append_clef(storage::record_batch& batch, std::string_view line, uint64_t i
   b.timestamp(ts);
   b.start(start);
   b.event_type(event_type);
-  b.flags(explicit_type ? storage::explicit_event_type : 0);
+  b.flags(explicit_type ? uint32_t(storage::explicit_event_type) : 0u);
   std::memcpy(batch.bytes.data() + b.begin_offset() + storage::record_id_offset, &id, 8);
   for (auto* f : {&level, &mt, &m, &x, &tr, &sp, &ps, &sk, &props, &ra, &sa})
     b.add(*f);
