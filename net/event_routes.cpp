@@ -2,6 +2,7 @@
 /// GET /api/events/{id}. Reads run on the I/O thread inside short LMDB read
 /// transactions; they never wait for the writer.
 #include "net/decode/timestamp.hpp"
+#include "net/auth.hpp"
 #include "net/event_json.hpp"
 #include "net/node_services.hpp"
 
@@ -24,8 +25,7 @@ std::optional<int64_t> time_param(const request_info& info, const char* name, st
 } // namespace
 
 void add_event_routes(router& r, const node_services& s) {
-  r.add(http::verb::get, "/api/events", "events",
-        [s](request& req, const request_info& info, responder respond) {
+  r.add(http::verb::get, "/api/events", "events", require_read(s, [s](request& req, const request_info& info, responder respond) {
           std::string error;
           size_t count = 30;
           if (auto c = query_param(info.query, "count"); c && !c->empty()) {
@@ -66,9 +66,8 @@ void add_event_routes(router& r, const node_services& s) {
           }
           body += "]";
           respond(json_response(req, http::status::ok, std::move(body)));
-        });
-  r.add(http::verb::get, "/api/events/*", "event",
-        [s](request& req, const request_info& info, responder respond) {
+        }));
+  r.add(http::verb::get, "/api/events/*", "event", require_read(s, [s](request& req, const request_info& info, responder respond) {
           auto text = std::string_view{info.path}.substr(std::string_view{"/api/events/"}.size());
           auto id = parse_event_id(text);
           if (!id)
@@ -90,7 +89,7 @@ void add_event_routes(router& r, const node_services& s) {
           std::string body;
           write_event_json(body, view);
           respond(json_response(req, http::status::ok, std::move(body)));
-        });
+        }));
 }
 
 } // namespace cairn::net

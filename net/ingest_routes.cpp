@@ -4,6 +4,8 @@
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 #include "net/actor_bridge.hpp"
+#include "net/auth.hpp"
+#include "net/key_settings.hpp"
 #include "net/decode/clef_decoder.hpp"
 #include "net/decode/gzip.hpp"
 #include "net/decode/otlp_json_decoder.hpp"
@@ -68,8 +70,17 @@ void reject(const request& req, responder& respond, http::status status, std::st
   respond(std::move(res));
 }
 
-handler make_ingest_handler(const node_services& s, std::optional<ingest_format> fixed) {
-  return [s, fixed](request& req, const request_info& info, responder respond) {
+std::string accepted_body_for(const std::optional<meta::api_key_info>& key) {
+  if (!key || key->minimum_level.empty())
+    return std::string{accepted_body};
+  std::string body = "{\"MinimumLevelAccepted\":\"";
+  json_escape_into(body, key->minimum_level);
+  return body + "\"}";
+}
+
+void ingest(const node_services& s, std::optional<ingest_format> fixed, request& req,
+            const request_info& info, responder respond,
+            const std::optional<meta::api_key_info>& key) {
     auto format = fixed ? *fixed : (wants_clef(req, info) ? ingest_format::clef
                                                            : ingest_format::raw_json);
     // Inflate gzip bodies, bounded by the same limit as plain ones.
@@ -94,6 +105,9 @@ handler make_ingest_handler(const node_services& s, std::optional<ingest_format>
         return reject(req, respond, http::status::bad_request,
                       "event " + std::to_string(i + 1) + " exceeds ingest.maxEventBytes (" +
                         std::to_string(s.max_event_bytes) + " bytes)");
+    if (key)
+      apply_key_settings(batch, *key);
+    auto ok_body = accepted_body_for(key);
     auto version = req.version();
     auto keep_alive = req.keep_alive();
     auto make = [version, keep_alive](http::status st, std::string body) {
@@ -103,14 +117,14 @@ handler make_ingest_handler(const node_services& s, std::optional<ingest_format>
       return json_response(stub, st, std::move(body));
     };
     if (batch.empty()) // a level poll, or a request of blank lines
-      return respond(make(http::status::created, std::string{accepted_body}));
+      return respond(make(http::status::created, ok_body));
     ask(
       *s.system, s.committer, std::chrono::milliseconds(30000),
       [=](const commit_result& r) {
         if (r.ok) {
           metrics::instance().ingest_requests++;
           metrics::instance().ingest_bytes += body_bytes;
-          return respond(make(http::status::created, std::string{accepted_body}));
+          return respond(make(http::status::created, ok_body));
         }
         request stub;
         stub.version(version);
@@ -132,6 +146,14 @@ handler make_ingest_handler(const node_services& s, std::optional<ingest_format>
         respond(std::move(res));
       },
       ingest_atom::value, std::move(batch));
+}
+
+handler make_ingest_handler(const node_services& s, std::optional<ingest_format> fixed) {
+  return [s, fixed](request& req, const request_info& info, responder respond) {
+    authorize(s, req, info, meta::permission::ingest, respond,
+              [s, fixed, &req, info, respond](std::optional<meta::api_key_info> key) {
+                ingest(s, fixed, req, info, respond, key);
+              });
   };
 }
 

@@ -9,12 +9,18 @@
 
 #include <memory>
 
+namespace cairn {
+struct auth_snapshot;
+}
+
 namespace cairn::net {
 
 struct node_services {
   caf::actor_system* system = nullptr;
   caf::actor node;      ///< node actor: status
   caf::actor committer; ///< ingest committer
+  caf::actor auth;      ///< API key checks
+  std::shared_ptr<cairn::auth_snapshot> auth_view; ///< key count, for loopback access
   std::shared_ptr<storage::event_store> store;
   size_t max_body_bytes = 10 * 1024 * 1024;
   size_t max_event_bytes = 256 * 1024;

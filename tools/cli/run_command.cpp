@@ -1,5 +1,6 @@
 /// `cairn run`: opens the storage root, starts the node's actors and the
 /// HTTP listener, and stops gracefully on SIGINT/SIGTERM.
+#include "actors/auth_actor.hpp"
 #include "actors/clock_actor.hpp"
 #include "actors/committer_actor.hpp"
 #include "actors/config.hpp"
@@ -106,7 +107,9 @@ int run_command(int argc, char** argv) {
   co.tick = tick;
   co.manual_leader = cfg.get_bool("node.manualLeader");
   auto consensus = sys.spawn<caf::detached>(consensus_actor, co, node);
-  auto clock = sys.spawn(clock_actor, std::vector<caf::actor>{consensus, node}, tick);
+  auto auth_view = std::make_shared<auth_snapshot>();
+  auto auth = sys.spawn<caf::detached>(auth_actor, co.metastore_uri, auth_view);
+  auto clock = sys.spawn(clock_actor, std::vector<caf::actor>{consensus, node, auth}, tick);
 
   // 5. HTTP.
   net::node_services services;
@@ -114,6 +117,8 @@ int run_command(int argc, char** argv) {
   services.node = node;
   services.committer = committer;
   services.store = store;
+  services.auth = auth;
+  services.auth_view = auth_view;
   services.max_body_bytes = static_cast<size_t>(cfg.get_int("ingest.maxBodyBytes"));
   services.max_event_bytes = static_cast<size_t>(cfg.get_int("ingest.maxEventBytes"));
   net::router routes;
@@ -171,7 +176,7 @@ int run_command(int argc, char** argv) {
   ioc.stop();
   for (auto& t : io_threads)
     t.join();
-  for (auto& a : {indexer, dispatcher, node, consensus, committer})
+  for (auto& a : {indexer, dispatcher, node, consensus, committer, auth})
     anon_send_exit(a, caf::exit_reason::user_shutdown);
   spdlog::info("stopped");
   spdlog::shutdown();
