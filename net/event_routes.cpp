@@ -47,6 +47,9 @@ void add_event_routes(router& r, const node_services& s) {
           auto to = time_param(info, "toDateUtc", error);
           if (!error.empty())
             return respond(error_response(req, http::status::bad_request, error));
+          if (auto filter = query_param(info.query, "filter"); filter && !filter->empty())
+            return search_events(s, req, info, *filter, count, after, from, to,
+                                 std::move(respond));
           std::string body = "[";
           bool first = true;
           auto result = s.store->newest_first(

@@ -7,7 +7,12 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
 #include <memory>
+#include <optional>
 
 namespace cairn {
 struct auth_snapshot;
@@ -24,6 +29,10 @@ struct node_services {
   std::shared_ptr<storage::event_store> store;
   size_t max_body_bytes = 10 * 1024 * 1024;
   size_t max_event_bytes = 256 * 1024;
+  boost::asio::io_context* ioc = nullptr;        ///< for query timeouts
+  boost::asio::thread_pool* query_pool = nullptr; ///< bounded: scans never run on I/O threads
+  std::chrono::milliseconds query_timeout{60000};
+  size_t query_max_memory = size_t(1) << 30;
 };
 
 /// /health and /metrics.
@@ -32,5 +41,12 @@ void add_system_routes(router& r, const node_services& s);
 void add_ingest_routes(router& r, const node_services& s);
 /// GET /api/events and /api/events/{id}.
 void add_event_routes(router& r, const node_services& s);
+/// GET /api/data.
+void add_query_routes(router& r, const node_services& s);
+
+/// Runs a filtered search for GET /api/events on the query pool.
+void search_events(const node_services& s, request& req, const request_info& info,
+                   std::string filter, size_t count, std::optional<uint64_t> after_id,
+                   std::optional<int64_t> from, std::optional<int64_t> to, responder respond);
 
 } // namespace cairn::net

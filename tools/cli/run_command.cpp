@@ -121,12 +121,19 @@ int run_command(int argc, char** argv) {
   services.auth_view = auth_view;
   services.max_body_bytes = static_cast<size_t>(cfg.get_int("ingest.maxBodyBytes"));
   services.max_event_bytes = static_cast<size_t>(cfg.get_int("ingest.maxEventBytes"));
+  boost::asio::io_context ioc;
+  // Scans get their own bounded pool: ingest and I/O threads keep flowing.
+  boost::asio::thread_pool query_pool{std::max(1u, std::thread::hardware_concurrency())};
+  services.ioc = &ioc;
+  services.query_pool = &query_pool;
+  services.query_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
+  services.query_max_memory = static_cast<size_t>(cfg.get_int("query.maxMemoryBytes"));
   net::router routes;
   net::add_system_routes(routes, services);
   net::add_ingest_routes(routes, services);
   net::add_event_routes(routes, services);
+  net::add_query_routes(routes, services);
 
-  boost::asio::io_context ioc;
   net::server_limits limits;
   limits.max_body_bytes = services.max_body_bytes;
   limits.read_timeout = std::chrono::milliseconds(cfg.get_int("api.readTimeoutMs"));
@@ -176,6 +183,8 @@ int run_command(int argc, char** argv) {
   ioc.stop();
   for (auto& t : io_threads)
     t.join();
+  query_pool.stop();
+  query_pool.join();
   for (auto& a : {indexer, dispatcher, node, consensus, committer, auth})
     anon_send_exit(a, caf::exit_reason::user_shutdown);
   spdlog::info("stopped");

@@ -1,0 +1,80 @@
+#include "actors/store_source.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace cairn {
+
+namespace {
+
+constexpr size_t buffer_slice_events = 4096;
+
+} // namespace
+
+bool store_source::scan_buffer(const query::scan_request& request,
+                               const query::chunk_callback& chunk) {
+  batch_.clear();
+  bool go_on = true;
+  auto deliver = [&] {
+    if (!batch_.empty())
+      go_on = chunk(nullptr, batch_);
+    batch_.clear();
+  };
+  // The buffer is copied out in slices: its views die with the read txn.
+  auto scanned = store_->scan_buffer(request.from_ns, request.to_ns,
+                                     [&](const storage::record_view& rec) {
+                                       batch_.offsets.push_back(
+                                         static_cast<uint32_t>(batch_.bytes.size()));
+                                       batch_.bytes.append(rec.bytes());
+                                       if (batch_.size() >= buffer_slice_events)
+                                         deliver();
+                                       return go_on;
+                                     });
+  if (go_on)
+    deliver();
+  if (!scanned)
+    spdlog::warn("query: buffer scan failed: {}", scanned.error().to_string());
+  return go_on;
+}
+
+bool store_source::scan_blocks(const query::scan_request& request,
+                               const query::chunk_callback& chunk) {
+  auto blocks = store_->list_blocks(request.from_ns, request.to_ns);
+  if (!blocks) {
+    spdlog::warn("query: listing blocks failed: {}", blocks.error().to_string());
+    return true;
+  }
+  auto visit = [&](const storage::block_info& b) {
+    if (request.filter && !request.filter->may_match(b.summary)) {
+      ++blocks_skipped_;
+      return true;
+    }
+    auto read = store_->read_block(b.key, batch_);
+    if (!read) // rewritten by retention since listing: its events are gone or moved
+      return true;
+    ++blocks_read_;
+    return chunk(&b.summary, batch_);
+  };
+  if (request.newest_first) {
+    for (auto i = blocks->rbegin(); i != blocks->rend(); ++i)
+      if (!visit(*i))
+        return false;
+  } else {
+    for (const auto& b : *blocks)
+      if (!visit(b))
+        return false;
+  }
+  return true;
+}
+
+void store_source::scan(const query::scan_request& request, const query::chunk_callback& chunk) {
+  blocks_skipped_ = blocks_read_ = 0;
+  if (request.newest_first) {
+    if (scan_buffer(request, chunk))
+      scan_blocks(request, chunk);
+  } else {
+    if (scan_blocks(request, chunk))
+      scan_buffer(request, chunk);
+  }
+}
+
+} // namespace cairn
