@@ -8,5 +8,6 @@ int run_command(int argc, char** argv);
 int config_command(int argc, char** argv);
 int apikey_command(int argc, char** argv);
 int ingest_command(int argc, char** argv);
+int query_command(int argc, char** argv, bool is_search);
 
 } // namespace cairn::cli

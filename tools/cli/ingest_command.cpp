@@ -2,10 +2,7 @@
 /// HTTP in batches of whole lines, with a progress bar and a final rate.
 #include "tools/cli/commands.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include "tools/cli/http_client.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -19,75 +16,33 @@ namespace cairn::cli {
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-
-struct endpoint {
-  std::string host;
-  std::string port;
-};
-
-endpoint parse_server(const std::string& url) {
-  std::string_view rest = url;
-  if (rest.starts_with("http://"))
-    rest.remove_prefix(7);
-  else
-    throw usage_error{"--server must be an http:// URL"};
-  rest = rest.substr(0, rest.find('/'));
-  auto colon = rest.rfind(':');
-  if (colon == std::string_view::npos)
-    return {std::string{rest}, "80"};
-  return {std::string{rest.substr(0, colon)}, std::string{rest.substr(colon + 1)}};
-}
-
+/// Posts batches, retrying 503s (the node may be electing a leader).
 class uploader {
 public:
-  uploader(endpoint ep, std::string api_key) : ep_(std::move(ep)), api_key_(std::move(api_key)) {}
+  uploader(const std::string& server, std::string api_key) : client_(server, std::move(api_key)) {}
 
-  /// Posts one batch; returns "" or an error message. Retries 503s.
+  /// Returns "" or an error message.
   std::string post(const std::string& body) {
     for (int attempt = 0;; ++attempt) {
       try {
-        if (!stream_) {
-          stream_.emplace(ioc_);
-          asio::ip::tcp::resolver resolver{ioc_};
-          stream_->connect(resolver.resolve(ep_.host, ep_.port));
-        }
-        http::request<http::string_body> req{http::verb::post, "/ingest/clef", 11};
-        req.set(http::field::host, ep_.host);
-        req.set(http::field::content_type, "application/vnd.serilog.clef");
-        if (!api_key_.empty())
-          req.set("X-Seq-ApiKey", api_key_);
-        req.body() = body;
-        req.prepare_payload();
-        http::write(*stream_, req);
-        beast::flat_buffer buf;
-        http::response<http::string_body> res;
-        http::read(*stream_, buf, res);
-        if (!res.keep_alive())
-          stream_.reset();
-        if (res.result_int() == 201 || res.result_int() == 200)
+        auto r = client_.send("POST", "/ingest/clef", body, "application/vnd.serilog.clef");
+        if (r.status == 201 || r.status == 200)
           return {};
-        if (res.result_int() == 503 && attempt < 30) {
+        if (r.status == 503 && attempt < 30) {
           std::this_thread::sleep_for(std::chrono::seconds(1));
           continue;
         }
-        return "HTTP " + std::to_string(res.result_int()) + ": " + res.body();
+        return "HTTP " + std::to_string(r.status) + ": " + r.body;
       } catch (const std::exception& e) {
-        stream_.reset();
         if (attempt >= 5)
-          return std::string{"cannot reach the server: "} + e.what();
+          return e.what();
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
       }
     }
   }
 
 private:
-  endpoint ep_;
-  std::string api_key_;
-  asio::io_context ioc_;
-  std::optional<beast::tcp_stream> stream_;
+  http_client client_;
 };
 
 void draw_progress(uint64_t bytes, uint64_t total, uint64_t events, double secs, bool tty) {
@@ -111,7 +66,6 @@ void draw_progress(uint64_t bytes, uint64_t total, uint64_t events, double secs,
 
 int ingest_command(int argc, char** argv) {
   args a{argc, argv, 2, {"server", "api-key", "batch-bytes"}};
-  auto ep = parse_server(a.get_or("server", "http://127.0.0.1:5341"));
   size_t batch_bytes = std::stoul(a.get_or("batch-bytes", "4194304"));
   auto files = a.positional();
   if (files.empty())
@@ -128,7 +82,7 @@ int ingest_command(int argc, char** argv) {
       total += sz;
     }
   bool tty = ::isatty(2);
-  uploader up{ep, a.get_or("api-key", "")};
+  uploader up{a.get_or("server", "http://127.0.0.1:5341"), a.get_or("api-key", "")};
   auto started = std::chrono::steady_clock::now();
   uint64_t bytes_done = 0, events = 0;
   auto last_draw = started;

@@ -13,6 +13,8 @@ void print_help() {
                "  config create|get|set|list [-k KEY] [-v VALUE]\n"
                "  apikey create|list|remove              manage API keys\n"
                "  ingest [FILE|-]... [--server URL]      bulk-load CLEF/NDJSON\n"
+               "  query 'SQL' [--from ISO] [--to ISO] [--json]   run a query on a node\n"
+               "  search 'FILTER' [--count N] [--json]   search events on a node\n"
                "  version\n\n"
                "Every command takes --storage DIR (default ./cairn-data, env CAIRN_STORAGE).\n";
 }
@@ -36,6 +38,8 @@ int main(int argc, char** argv) {
       return apikey_command(argc, argv);
     if (verb == "ingest")
       return ingest_command(argc, argv);
+    if (verb == "query" || verb == "search")
+      return query_command(argc, argv, verb == "search");
     if (verb == "version") {
       std::cout << "cairn 0.1.0\n";
       return ok;
