@@ -1,5 +1,9 @@
 #include "storage/block_codec.hpp"
 
+#include "storage/block_varint.hpp"
+#include "storage/message_holes.hpp"
+#include "storage/property_columns.hpp"
+
 #include <zstd.h>
 
 #include <array>
@@ -8,97 +12,35 @@
 
 namespace cairn::storage {
 
+using namespace blockfmt;
+
 namespace {
 
-constexpr char block_magic[4] = {'C', 'B', 'K', '1'};
+constexpr char magic_v1[4] = {'C', 'B', 'K', '1'};
+constexpr char magic_v2[4] = {'C', 'B', 'K', '2'};
 constexpr size_t value_header_size = 8;
-constexpr size_t image_header_size = 8 + 4 * block_column_count;
 
 enum column : size_t { col_shape, col_timestamp, col_id, col_elapsed, col_event_type, col_flags, col_lengths };
 
 constexpr size_t col_data = col_lengths + field_count;
+/// Version 2 only: the shredded property columns (property_columns.hpp).
+constexpr size_t col_prop_layout = col_data + field_count;
+constexpr size_t col_prop_dict = col_prop_layout + 1;
+constexpr size_t col_prop_values = col_prop_layout + 2;
+constexpr size_t column_count_v1 = col_prop_layout;
+constexpr size_t column_count_v2 = col_prop_values + 1;
+static_assert(column_count_v2 == block_column_count);
+
+constexpr size_t image_header_size(size_t columns) { return 8 + 4 * columns; }
 
 /// Bits of the shape column.
-constexpr uint8_t shape_span = 1;    ///< the record is a span: an elapsed value follows
-constexpr uint8_t shape_derived = 2; ///< message stored as template hole values
+constexpr uint8_t shape_span = 1;     ///< the record is a span: an elapsed value follows
+constexpr uint8_t shape_derived = 2;  ///< message stored as template hole values
+constexpr uint8_t shape_shredded = 4; ///< v2: properties in the property columns
 
-void put_varint(std::string& out, uint64_t v) {
-  char buf[10];
-  size_t n = 0;
-  do {
-    uint8_t b = v & 0x7f;
-    v >>= 7;
-    buf[n++] = static_cast<char>(v ? (b | 0x80) : b);
-  } while (v);
-  out.append(buf, n);
-}
-
-size_t varint_size(uint64_t v) noexcept {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* write_varint(char* p, uint64_t v) noexcept {
-  do {
-    uint8_t b = v & 0x7f;
-    v >>= 7;
-    *p++ = static_cast<char>(v ? (b | 0x80) : b);
-  } while (v);
-  return p;
-}
-
-uint64_t zigzag(int64_t v) noexcept {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-
-int64_t unzigzag(uint64_t v) noexcept {
-  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
-}
-
-template <class T>
-void put_fixed(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
-/// A bounds-checked reader over one column.
-struct column_reader {
-  const char* p = nullptr;
-  const char* end = nullptr;
-
-  bool varint(uint64_t& v) noexcept {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (p == end)
-        return false;
-      auto b = static_cast<uint8_t>(*p++);
-      v |= uint64_t(b & 0x7f) << shift;
-      if (!(b & 0x80))
-        return true;
-    }
-    return false;
-  }
-
-  template <class T>
-  bool fixed(T& v) noexcept {
-    if (size_t(end - p) < sizeof(T))
-      return false;
-    std::memcpy(&v, p, sizeof(T));
-    p += sizeof(T);
-    return true;
-  }
-
-  bool bytes(size_t n, const char*& out) noexcept {
-    if (size_t(end - p) < n)
-      return false;
-    out = p;
-    p += n;
-    return true;
-  }
-};
+constexpr size_t props_index = size_t(field::properties);
+constexpr size_t message_index = size_t(field::message);
+constexpr size_t template_index = size_t(field::message_template);
 
 struct dctx_deleter {
   void operator()(ZSTD_DCtx* c) const noexcept { ZSTD_freeDCtx(c); }
@@ -108,97 +50,13 @@ struct dctx_deleter {
 struct decode_scratch {
   std::unique_ptr<ZSTD_DCtx, dctx_deleter> dctx{ZSTD_createDCtx()};
   std::string image;
-  std::vector<std::string_view> literals;
+  template_shape shape;
+  std::string last_template; ///< the template `shape` was parsed from
+  bool shape_valid = false;
+  property_decoder props;
+  std::string props_text;
+  std::string message;
 };
-
-/// Splits a message template into its literal runs: the text between
-/// "{...}" holes. A template with n holes has n + 1 literals.
-void template_literals(std::string_view mt, std::vector<std::string_view>& lits) {
-  lits.clear();
-  size_t lit_begin = 0, i = 0;
-  while (i < mt.size()) {
-    if (mt[i] == '{') {
-      size_t close = mt.find('}', i + 1);
-      if (close == std::string_view::npos)
-        break;
-      lits.push_back(mt.substr(lit_begin, i - lit_begin));
-      i = lit_begin = close + 1;
-    } else {
-      ++i;
-    }
-  }
-  lits.push_back(mt.substr(lit_begin));
-}
-
-/// If `msg` == lit0 + v0 + lit1 + v1 + ... + litn, appends the hole values
-/// (each varint length + bytes) to `out` and returns true. Greedy matching
-/// is fine: any decomposition rebuilds exactly the same bytes.
-bool derive_holes(std::string_view msg, const std::vector<std::string_view>& lits, std::string& out) {
-  size_t n = lits.size();
-  if (n < 2 || msg.substr(0, lits[0].size()) != lits[0])
-    return false;
-  size_t pos = lits[0].size();
-  size_t mark = out.size();
-  for (size_t i = 1; i < n; ++i) {
-    size_t end;
-    if (i + 1 == n) {
-      if (msg.size() < pos + lits[i].size() || msg.substr(msg.size() - lits[i].size()) != lits[i])
-        break;
-      end = msg.size() - lits[i].size();
-    } else {
-      end = msg.find(lits[i], pos);
-      if (end == std::string_view::npos)
-        break;
-    }
-    put_varint(out, end - pos);
-    out.append(msg.substr(pos, end - pos));
-    pos = end + lits[i].size();
-    if (i + 1 == n)
-      return true;
-  }
-  out.resize(mark);
-  return false;
-}
-
-/// Writes varint(length) + lit0 + v0 + ... + litn at w for a derived
-/// message whose hole values are in `holes`; false if they do not fit.
-bool rebuild_message(std::string_view mt, std::string_view holes, std::vector<std::string_view>& lits, char*& w,
-                     char* w_end) {
-  template_literals(mt, lits);
-  if (lits.size() < 2)
-    return false;
-  // 1. Length first: the record stores it before the bytes.
-  column_reader hr{holes.data(), holes.data() + holes.size()};
-  uint64_t total = 0;
-  for (size_t i = 0; i < lits.size(); ++i) {
-    total += lits[i].size();
-    if (i + 1 < lits.size()) {
-      uint64_t len;
-      const char* src;
-      if (!hr.varint(len) || !hr.bytes(len, src))
-        return false;
-      total += len;
-    }
-  }
-  if (hr.p != hr.end || size_t(w_end - w) < varint_size(total) + total)
-    return false;
-  // 2. Then literals and holes interleaved.
-  w = write_varint(w, total);
-  hr = column_reader{holes.data(), holes.data() + holes.size()};
-  for (size_t i = 0; i < lits.size(); ++i) {
-    std::memcpy(w, lits[i].data(), lits[i].size());
-    w += lits[i].size();
-    if (i + 1 < lits.size()) {
-      uint64_t len = 0;
-      const char* src = nullptr;
-      hr.varint(len);
-      hr.bytes(len, src);
-      std::memcpy(w, src, len);
-      w += len;
-    }
-  }
-  return true;
-}
 
 store_error corrupt(const char* what) {
   return store_error{errc::corrupt, std::string{"decode_block: "} + what};
@@ -210,8 +68,10 @@ struct block_encoder::impl {
   int level;
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   std::array<std::string, block_column_count> columns;
-  std::vector<std::string_view> literals;
+  template_shape shape;
   std::string holes;
+  std::string scratch;
+  property_encoder props;
 
   ~impl() { ZSTD_freeCCtx(cctx); }
 };
@@ -226,25 +86,35 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
   auto& cols = impl_->columns;
   for (auto& c : cols)
     c.clear();
+  impl_->props.clear();
   // 1. Split every record into its columns.
   int64_t prev_ts = 0;
   uint64_t prev_id = 0;
   uint64_t records_bytes = 0;
+  std::string_view shape_of; // the template impl_->shape was parsed from
   for (const auto& r : records) {
     records_bytes += r.bytes().size();
     int64_t ts = r.timestamp();
     uint64_t id = r.id();
+    auto props = r.get(field::properties);
+    bool shredded = !props.empty() && impl_->props.add(props);
     // A rendered message is stored as its template's hole values when it
-    // decomposes that way: the literal text is already in the template.
+    // decomposes that way, and each value that is exactly a property's
+    // rendering as a reference to it: the text is already elsewhere.
     auto& holes = impl_->holes;
     holes.clear();
     auto mt = r.get(field::message_template);
     bool derived = false;
     if (!mt.empty()) {
-      template_literals(mt, impl_->literals);
-      derived = derive_holes(r.get(field::message), impl_->literals, holes);
+      if (mt.data() != shape_of.data() || mt != shape_of) {
+        impl_->shape.parse(mt);
+        shape_of = mt;
+      }
+      property_source source{props, impl_->props.last_members(), shredded};
+      derived = encode_holes(r.get(field::message), impl_->shape, source, holes, impl_->scratch);
     }
-    cols[col_shape].push_back(static_cast<char>((r.is_span() ? shape_span : 0) | (derived ? shape_derived : 0)));
+    uint8_t shape = (r.is_span() ? shape_span : 0) | (derived ? shape_derived : 0) | (shredded ? shape_shredded : 0);
+    cols[col_shape].push_back(static_cast<char>(shape));
     put_varint(cols[col_timestamp], zigzag(static_cast<int64_t>(static_cast<uint64_t>(ts) - static_cast<uint64_t>(prev_ts))));
     put_varint(cols[col_id], zigzag(static_cast<int64_t>(id - prev_id)));
     if (r.is_span())
@@ -252,7 +122,9 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
     put_fixed<uint32_t>(cols[col_event_type], r.event_type());
     put_varint(cols[col_flags], r.flags());
     for (size_t f = 0; f < field_count; ++f) {
-      auto v = f == size_t(field::message) && derived ? std::string_view{holes} : r.get(static_cast<field>(f));
+      if (f == props_index && shredded)
+        continue;
+      auto v = f == message_index && derived ? std::string_view{holes} : r.get(static_cast<field>(f));
       put_varint(cols[col_lengths + f], v.size());
       cols[col_data + f].append(v);
     }
@@ -261,6 +133,7 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
   }
   if (records.size() > UINT32_MAX || records_bytes > UINT32_MAX)
     return store_error{errc::internal, "block_encoder: block too large"};
+  impl_->props.finish(cols[col_prop_layout], cols[col_prop_dict], cols[col_prop_values]);
   // 2. Lay the columns out behind the image header.
   image_.clear();
   put_fixed<uint32_t>(image_, static_cast<uint32_t>(records.size()));
@@ -272,7 +145,7 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
   // 3. Compress into the value, behind magic and raw size.
   size_t bound = ZSTD_compressBound(image_.size());
   out.resize(value_header_size + bound);
-  std::memcpy(out.data(), block_magic, 4);
+  std::memcpy(out.data(), magic_v2, 4);
   uint32_t raw = static_cast<uint32_t>(image_.size());
   std::memcpy(out.data() + 4, &raw, 4);
   size_t n = ZSTD_compressCCtx(impl_->cctx, out.data() + value_header_size, bound, image_.data(),
@@ -287,11 +160,22 @@ status decode_block(std::string_view value, record_batch& out) {
   thread_local decode_scratch scratch;
   out.clear();
   // 1. Check the value header and decompress the column image.
-  if (value.size() < value_header_size || std::memcmp(value.data(), block_magic, 4) != 0)
+  if (value.size() < value_header_size)
+    return corrupt("value too short");
+  int version;
+  if (std::memcmp(value.data(), magic_v2, 4) == 0)
+    version = 2;
+  else if (std::memcmp(value.data(), magic_v1, 4) == 0)
+    version = 1;
+  else if (std::memcmp(value.data(), magic_v1, 3) == 0)
+    return store_error{errc::incompatible, "decode_block: block format '" + std::string(value.substr(0, 4)) +
+                                             "' is newer than this build (reads CBK1, CBK2)"};
+  else
     return corrupt("bad magic");
+  size_t column_count = version == 2 ? column_count_v2 : column_count_v1;
   uint32_t raw = 0;
   std::memcpy(&raw, value.data() + 4, 4);
-  if (raw < image_header_size)
+  if (raw < image_header_size(column_count))
     return corrupt("bad raw size");
   auto& image = scratch.image;
   image.resize(raw);
@@ -304,9 +188,9 @@ status decode_block(std::string_view value, record_batch& out) {
   std::memcpy(&count, image.data(), 4);
   std::memcpy(&records_bytes, image.data() + 4, 4);
   std::array<column_reader, block_column_count> cols;
-  const char* p = image.data() + image_header_size;
+  const char* p = image.data() + image_header_size(column_count);
   const char* end = image.data() + image.size();
-  for (size_t c = 0; c < block_column_count; ++c) {
+  for (size_t c = 0; c < column_count; ++c) {
     uint32_t size;
     std::memcpy(&size, image.data() + 8 + 4 * c, 4);
     if (size_t(end - p) < size)
@@ -316,6 +200,12 @@ status decode_block(std::string_view value, record_batch& out) {
   }
   if (count > records_bytes / record_header_size + 1)
     return corrupt("count");
+  auto& props = scratch.props;
+  if (version >= 2) {
+    auto view = [](const column_reader& c) { return std::string_view{c.p, size_t(c.end - c.p)}; };
+    if (!props.open(view(cols[col_prop_layout]), view(cols[col_prop_dict]), view(cols[col_prop_values])))
+      return corrupt("property dictionary");
+  }
   // 3. Rebuild each record in place: header, then (varint length, bytes) per field.
   out.bytes.resize(records_bytes);
   out.offsets.resize(count);
@@ -323,7 +213,7 @@ status decode_block(std::string_view value, record_batch& out) {
   char* w_end = w + records_bytes;
   int64_t ts = 0;
   uint64_t id = 0;
-  auto& lits = scratch.literals;
+  std::array<std::string_view, field_count> fields;
   for (uint32_t i = 0; i < count; ++i) {
     uint8_t shape;
     uint64_t dts, did, flags;
@@ -350,24 +240,43 @@ status decode_block(std::string_view value, record_batch& out) {
     std::memcpy(w + 24, &event_type, 4);
     std::memcpy(w + 28, &flags32, 4);
     w += record_header_size;
-    std::string_view mt;
+    // 3a. Gather the fields: stored ones point into the image, rebuilt ones
+    //     into scratch buffers (properties before the message that refers to them).
+    bool shredded = version >= 2 && (shape & shape_shredded);
     for (size_t f = 0; f < field_count; ++f) {
+      if (f == props_index && shredded)
+        continue;
       uint64_t len;
       const char* src;
       if (!cols[col_lengths + f].varint(len) || !cols[col_data + f].bytes(len, src))
         return corrupt("field columns");
-      if (f == size_t(field::message_template))
-        mt = std::string_view{src, len};
-      if (f == size_t(field::message) && (shape & shape_derived)) {
-        if (!rebuild_message(mt, std::string_view{src, len}, lits, w, w_end))
-          return corrupt("derived message");
-        continue;
+      fields[f] = std::string_view{src, static_cast<size_t>(len)};
+    }
+    if (shredded) {
+      if (!props.next(scratch.props_text))
+        return corrupt("property columns");
+      fields[props_index] = scratch.props_text;
+    }
+    if (shape & shape_derived) {
+      auto mt = fields[template_index];
+      if (!scratch.shape_valid || mt != scratch.last_template) {
+        scratch.last_template.assign(mt);
+        scratch.shape.parse(scratch.last_template);
+        scratch.shape_valid = true;
       }
-      if (size_t(w_end - w) < varint_size(len) + len)
+      scratch.message.clear();
+      property_source source{fields[props_index], props.last_members(), shredded};
+      if (!decode_holes(scratch.shape, fields[message_index], source, version, scratch.message))
+        return corrupt("derived message");
+      fields[message_index] = scratch.message;
+    }
+    // 3b. Write them behind the header.
+    for (auto v : fields) {
+      if (size_t(w_end - w) < varint_size(v.size()) + v.size())
         return corrupt("records_bytes");
-      w = write_varint(w, len);
-      std::memcpy(w, src, len);
-      w += len;
+      w = write_varint(w, v.size());
+      std::memcpy(w, v.data(), v.size());
+      w += v.size();
     }
   }
   if (w != w_end)

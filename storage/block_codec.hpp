@@ -51,7 +51,7 @@
 namespace cairn::storage {
 
 /// Number of columns in a block's column image.
-inline constexpr size_t block_column_count = 6 + 2 * field_count;
+inline constexpr size_t block_column_count = 6 + 2 * field_count + 3;
 
 /// Encodes record runs into block values, reusing its buffers between calls.
 class block_encoder {

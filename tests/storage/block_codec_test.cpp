@@ -118,12 +118,16 @@ TEST_CASE_FIXTURE(codec_fixture, "damaged block values are reported as corrupt")
   std::string value;
   REQUIRE(enc.encode(views, value));
   record_batch out;
-  for (std::string bad : {value.substr(0, value.size() / 2), std::string{"CBK2"} + value.substr(4),
+  for (std::string bad : {value.substr(0, value.size() / 2), std::string{"XBK2"} + value.substr(4),
                           value.substr(0, 7)}) {
     auto st = decode_block(bad, out);
     REQUIRE_FALSE(st);
     CHECK(st.error().code == errc::corrupt);
   }
+  // A format version from a newer build is refused as such, not as damage.
+  auto st = decode_block(std::string{"CBK3"} + value.substr(4), out);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == errc::incompatible);
 }
 
 TEST_CASE_FIXTURE(codec_fixture, "similar events compress well below their raw size") {

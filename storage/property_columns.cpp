@@ -1,0 +1,250 @@
+#include "storage/property_columns.hpp"
+
+#include "storage/json_scan.hpp"
+
+#include <charconv>
+#include <cstring>
+
+namespace cairn::storage::blockfmt {
+
+namespace {
+
+enum value_tag : uint8_t {
+  tag_raw = 0,
+  tag_string = 1,
+  tag_integer = 2,
+  tag_true = 3,
+  tag_false = 4,
+  tag_null = 5,
+  tag_decimal = 8, ///< + 2 * fraction digits + sign
+};
+
+constexpr size_t max_decimal_digits = 19; // 10^19 - 1 < 2^64
+
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+/// Appends one value to a key's stream, in the most compact exact form.
+void encode_value(std::string_view v, std::string& out) {
+  if (v.size() >= 2 && v.front() == '"') {
+    out.push_back(char(tag_string));
+    put_string(out, v.substr(1, v.size() - 2));
+    return;
+  }
+  if (v == "true" || v == "false" || v == "null") {
+    out.push_back(char(v[0] == 't' ? tag_true : v[0] == 'f' ? tag_false : tag_null));
+    return;
+  }
+  // Numbers in the canonical shapes that binary forms restore exactly.
+  size_t i = !v.empty() && v[0] == '-' ? 1 : 0;
+  size_t int_begin = i;
+  while (i < v.size() && is_digit(v[i]))
+    ++i;
+  size_t int_digits = i - int_begin;
+  bool int_ok = int_digits > 0 && (int_digits == 1 || v[int_begin] != '0');
+  if (int_ok && i == v.size() && v != "-0") {
+    int64_t n;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec == std::errc{} && p == v.data() + v.size()) {
+      out.push_back(char(tag_integer));
+      put_varint(out, zigzag(n));
+      return;
+    }
+  }
+  if (int_ok && i < v.size() && v[i] == '.') {
+    size_t frac_begin = ++i;
+    while (i < v.size() && is_digit(v[i]))
+      ++i;
+    size_t frac = i - frac_begin;
+    if (i == v.size() && frac > 0 && int_digits + frac <= max_decimal_digits) {
+      uint64_t m = 0;
+      for (size_t k = int_begin; k < v.size(); ++k)
+        if (k != frac_begin - 1)
+          m = m * 10 + uint64_t(v[k] - '0');
+      out.push_back(char(tag_decimal + 2 * frac + (int_begin == 1 ? 1 : 0)));
+      put_varint(out, m);
+      return;
+    }
+  }
+  out.push_back(char(tag_raw));
+  put_string(out, v);
+}
+
+} // namespace
+
+void property_encoder::clear() {
+  key_index_.clear();
+  keys_.clear();
+  for (auto& s : streams_)
+    s.clear();
+  layout_index_.clear();
+  layouts_.clear();
+  layout_col_.clear();
+}
+
+bool property_encoder::add(std::string_view obj) {
+  // 1. Split first, so a non-compact object leaves no partial trace.
+  members_.clear();
+  if (!for_each_member(obj, [&](std::string_view k, std::string_view v) {
+        members_.emplace_back(k, v);
+        return true;
+      }))
+    return false;
+  // 2. Key indexes make the layout; each value goes to its key's stream.
+  scratch_.clear();
+  put_varint(scratch_, members_.size());
+  for (auto [k, v] : members_) {
+    auto [it, added] = key_index_.try_emplace(k, static_cast<uint32_t>(keys_.size()));
+    if (added) {
+      keys_.push_back(k);
+      if (streams_.size() < keys_.size())
+        streams_.emplace_back();
+    }
+    put_varint(scratch_, it->second);
+    encode_value(v, streams_[it->second]);
+  }
+  auto [it, added] = layout_index_.try_emplace(scratch_, static_cast<uint32_t>(layouts_.size()));
+  if (added)
+    layouts_.push_back(&it->first); // node-based map: the key's address is stable
+  put_varint(layout_col_, it->second);
+  return true;
+}
+
+void property_encoder::finish(std::string& layout, std::string& dict, std::string& values) const {
+  layout.append(layout_col_);
+  put_varint(dict, keys_.size());
+  for (size_t k = 0; k < keys_.size(); ++k) {
+    put_string(dict, keys_[k]);
+    put_varint(dict, streams_[k].size());
+    values.append(streams_[k]);
+  }
+  put_varint(dict, layouts_.size());
+  for (auto* l : layouts_)
+    dict.append(*l);
+}
+
+bool property_decoder::open(std::string_view layout, std::string_view dict, std::string_view values) {
+  layout_ = column_reader{layout};
+  keys_.clear();
+  streams_.clear();
+  layout_keys_.clear();
+  layout_begin_.clear();
+  column_reader d{dict};
+  uint64_t key_count;
+  if (!d.varint(key_count) || key_count > dict.size())
+    return false;
+  const char* v = values.data();
+  const char* v_end = values.data() + values.size();
+  for (uint64_t k = 0; k < key_count; ++k) {
+    std::string_view key;
+    uint64_t size;
+    if (!d.string(key) || !d.varint(size) || size > size_t(v_end - v))
+      return false;
+    keys_.push_back(key);
+    streams_.emplace_back(v, v + size);
+    v += size;
+  }
+  uint64_t layout_count;
+  if (!d.varint(layout_count) || layout_count > dict.size())
+    return false;
+  for (uint64_t l = 0; l < layout_count; ++l) {
+    layout_begin_.push_back(static_cast<uint32_t>(layout_keys_.size()));
+    uint64_t n;
+    if (!d.varint(n) || n > dict.size())
+      return false;
+    for (uint64_t i = 0; i < n; ++i) {
+      uint64_t k;
+      if (!d.varint(k) || k >= key_count)
+        return false;
+      layout_keys_.push_back(static_cast<uint32_t>(k));
+    }
+  }
+  layout_begin_.push_back(static_cast<uint32_t>(layout_keys_.size()));
+  return d.at_end() && v == v_end;
+}
+
+bool property_decoder::append_value(column_reader& r, std::string& out) {
+  uint8_t tag;
+  if (!r.fixed(tag))
+    return false;
+  switch (tag) {
+    case tag_raw:
+    case tag_string: {
+      std::string_view s;
+      if (!r.string(s))
+        return false;
+      if (tag == tag_string) {
+        out.push_back('"');
+        out.append(s);
+        out.push_back('"');
+      } else {
+        out.append(s);
+      }
+      return true;
+    }
+    case tag_integer: {
+      uint64_t z;
+      if (!r.varint(z))
+        return false;
+      char buf[24];
+      auto res = std::to_chars(buf, buf + sizeof buf, unzigzag(z));
+      out.append(buf, res.ptr);
+      return true;
+    }
+    case tag_true: out.append("true"); return true;
+    case tag_false: out.append("false"); return true;
+    case tag_null: out.append("null"); return true;
+    default: break;
+  }
+  if (tag < tag_decimal)
+    return false;
+  size_t frac = (tag - tag_decimal) / 2;
+  bool negative = (tag - tag_decimal) & 1;
+  uint64_t m;
+  if (frac == 0 || frac > max_decimal_digits || !r.varint(m))
+    return false;
+  // Zero-pad the digits so at least one precedes the point ("0.05").
+  char digits[48];
+  size_t n = size_t(std::to_chars(digits, digits + 24, m).ptr - digits);
+  if (n < frac + 1) {
+    size_t pad = frac + 1 - n;
+    std::memmove(digits + pad, digits, n);
+    std::memset(digits, '0', pad);
+    n = frac + 1;
+  }
+  if (negative)
+    out.push_back('-');
+  out.append(digits, n - frac);
+  out.push_back('.');
+  out.append(digits + n - frac, frac);
+  return true;
+}
+
+bool property_decoder::next(std::string& out) {
+  out.clear();
+  uint64_t l;
+  if (!layout_.varint(l) || l + 1 >= layout_begin_.size())
+    return false;
+  spans_.clear();
+  out.push_back('{');
+  for (uint32_t i = layout_begin_[l]; i < layout_begin_[l + 1]; ++i) {
+    uint32_t k = layout_keys_[i];
+    if (i != layout_begin_[l])
+      out.push_back(',');
+    out.push_back('"');
+    out.append(keys_[k]);
+    out.append("\":", 2);
+    size_t begin = out.size();
+    if (!append_value(streams_[k], out))
+      return false;
+    spans_.emplace_back(begin, out.size());
+  }
+  out.push_back('}');
+  // Views only now: `out` may have moved while growing.
+  members_.clear();
+  std::string_view text{out};
+  for (uint32_t i = layout_begin_[l], j = 0; i < layout_begin_[l + 1]; ++i, ++j)
+    members_.emplace_back(keys_[layout_keys_[i]], text.substr(spans_[j].first, spans_[j].second - spans_[j].first));
+  return true;
+}
+
+} // namespace cairn::storage::blockfmt

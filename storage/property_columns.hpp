@@ -1,0 +1,93 @@
+#pragma once
+/// Shreds compact JSON property objects into per-name value streams for a
+/// block, and rebuilds the exact object text. Internal to storage/
+/// (block_codec.cpp). Both classes reuse their buffers between blocks.
+///
+/// Why: in a block of log events the same dozen property names repeat in
+/// the same few orders, and each name's values are alike (small integers,
+/// fixed-point milliseconds, a handful of source contexts). Storing names
+/// once, each event's name list as one index, and each name's values side
+/// by side in binary form lets zstd see only what varies.
+///
+/// Columns (all varints LEB128):
+///   layout  per shredded object: varint index into the layout table
+///   dict    varint key_count; per key: string (raw bytes between the
+///           quotes, escapes kept), varint byte size of its value stream;
+///           varint layout_count; per layout: varint n, n varint key indexes
+///           (in member order; a name may repeat)
+///   values  the value streams of keys 0, 1, ... back to back; a stream
+///           holds that key's values in record order, each one tag byte then:
+///     0  raw      string: the value's JSON text verbatim
+///     1  string   string: the bytes between the quotes (escapes kept)
+///     2  integer  zigzag varint; text is -?(0|[1-9][0-9]*) in int64, not -0
+///     3  true, 4 false, 5 null: nothing
+///     8 + 2*f + s  decimal: varint m; text is [-]I.F with f = digits of F
+///                  (1..19), s = 1 if '-', I either "0" or without leading
+///                  zero, and m = the integer IF (at most 19 digits)
+/// An object is shredded only when it is `{"k":v,...}` with no whitespace
+/// between tokens; anything else stays verbatim in the record's field
+/// column, so every object round-trips byte for byte.
+#include "storage/block_varint.hpp"
+#include "storage/json_scan.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace cairn::storage::blockfmt {
+
+/// Builds the three property columns of one block.
+class property_encoder {
+public:
+  /// Forgets the previous block.
+  void clear();
+
+  /// Shreds one object into the streams and returns true, or returns false
+  /// (recording nothing) if it is not in compact form.
+  /// @pre `obj` outlives finish() (keys are viewed, not copied).
+  bool add(std::string_view obj);
+
+  /// The members of the object last accepted by add().
+  std::span<const json_member> last_members() const noexcept { return members_; }
+
+  /// Appends the layout, dict and values columns.
+  void finish(std::string& layout, std::string& dict, std::string& values) const;
+
+private:
+  std::unordered_map<std::string_view, uint32_t> key_index_;
+  std::vector<std::string_view> keys_;
+  std::vector<std::string> streams_; ///< per key; reused across blocks
+  std::unordered_map<std::string, uint32_t> layout_index_;
+  std::vector<const std::string*> layouts_; ///< layout bytes in index order
+  std::string layout_col_;
+  std::string scratch_;
+  std::vector<json_member> members_;
+};
+
+/// Reads shredded objects back, one per call, in record order.
+class property_decoder {
+public:
+  /// Parses the dict column and positions the streams; false if corrupt.
+  bool open(std::string_view layout, std::string_view dict, std::string_view values);
+
+  /// Replaces `out` with the next object's JSON text; false if corrupt.
+  bool next(std::string& out);
+
+  /// The members of the object last built by next(), viewing its text.
+  std::span<const json_member> last_members() const noexcept { return members_; }
+
+private:
+  bool append_value(column_reader& r, std::string& out);
+
+  column_reader layout_;
+  std::vector<std::string_view> keys_;
+  std::vector<column_reader> streams_;
+  std::vector<uint32_t> layout_keys_;   ///< all layouts' key indexes
+  std::vector<uint32_t> layout_begin_;  ///< layout i = [begin[i], begin[i+1])
+  std::vector<json_member> members_;
+  std::vector<std::pair<size_t, size_t>> spans_; ///< value [begin, end) in the text
+};
+
+} // namespace cairn::storage::blockfmt
