@@ -5,6 +5,11 @@
 # batch ever acknowledged must read back in full (no batch half-stored).
 source "$(dirname "$0")/lib.bash"
 
+# wait_healthy, printing the node's log when it fails.
+healthy() {
+  (wait_healthy "$NODE_URL") || { tail -40 "$S.log" >&2; fail "node on $S not healthy (round $round)"; }
+}
+
 LOADER="${CAIRN_SOURCE_DIR:?CAIRN_SOURCE_DIR must point at the source tree}/tests/clients/kill_load.mjs"
 command -v node >/dev/null || fail "node is not installed (apt-get install nodejs npm)"
 ROUNDS=${KILL_ROUNDS:-5}
@@ -16,7 +21,7 @@ ACKED="$WORK/acked"
 
 for round in $(seq 1 "$ROUNDS"); do
   start_node "$S"
-  wait_healthy "$NODE_URL"
+  healthy
   # Kill after a different number of acknowledgements each round.
   target=$((round * 37 + RANDOM % 50))
   before=$(wc -l <"$ACKED")
@@ -37,7 +42,7 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "round $round: killed after $(($(wc -l <"$ACKED") - before)) acks (target $target)"
 
   start_node "$S"
-  wait_healthy "$NODE_URL"
+  healthy
   node "$LOADER" check "$NODE_URL" "$ACKED" "$BATCH" || fail "round $round: acknowledged events lost"
   stop_node "$NODE_PID" >/dev/null
 done

@@ -25,6 +25,10 @@ start_node() {
   local storage=$1; shift
   local log="$storage.log"
   mkdir -p "$storage"
+  # Empty the log here, not only in the child's redirection: on a restart the
+  # loop below could otherwise read the previous run's port before the child
+  # gets to truncate the file.
+  : >"$log"
   "$CAIRN_BIN" run --storage "$storage" --listen http://127.0.0.1:0 "$@" >"$log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")
