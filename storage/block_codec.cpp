@@ -50,9 +50,14 @@ struct dctx_deleter {
 struct decode_scratch {
   std::unique_ptr<ZSTD_DCtx, dctx_deleter> dctx{ZSTD_createDCtx()};
   std::string image;
-  template_shape shape;
-  std::string last_template; ///< the template `shape` was parsed from
-  bool shape_valid = false;
+  /// Parsed templates, most blocks cycle through a few; round-robin reuse.
+  struct cached_shape {
+    std::string text; ///< the shape's views point into this (never moved)
+    template_shape shape;
+    bool valid = false;
+  };
+  std::array<cached_shape, 8> shapes;
+  size_t next_shape = 0;
   property_decoder props;
   std::string props_text;
   std::string message;
@@ -259,14 +264,21 @@ status decode_block(std::string_view value, record_batch& out) {
     }
     if (shape & shape_derived) {
       auto mt = fields[template_index];
-      if (!scratch.shape_valid || mt != scratch.last_template) {
-        scratch.last_template.assign(mt);
-        scratch.shape.parse(scratch.last_template);
-        scratch.shape_valid = true;
+      decode_scratch::cached_shape* cached = nullptr;
+      for (auto& c : scratch.shapes)
+        if (c.valid && c.text == mt) {
+          cached = &c;
+          break;
+        }
+      if (!cached) {
+        cached = &scratch.shapes[scratch.next_shape++ % scratch.shapes.size()];
+        cached->text.assign(mt);
+        cached->shape.parse(cached->text);
+        cached->valid = true;
       }
       scratch.message.clear();
       property_source source{fields[props_index], props.last_members(), shredded};
-      if (!decode_holes(scratch.shape, fields[message_index], source, version, scratch.message))
+      if (!decode_holes(cached->shape, fields[message_index], source, version, scratch.message))
         return corrupt("derived message");
       fields[message_index] = scratch.message;
     }

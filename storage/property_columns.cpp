@@ -16,6 +16,7 @@ enum value_tag : uint8_t {
   tag_true = 3,
   tag_false = 4,
   tag_null = 5,
+  tag_string_ref = 6, ///< a string this key had before in the block
   tag_decimal = 8, ///< + 2 * fraction digits + sign
 };
 
@@ -24,10 +25,18 @@ constexpr size_t max_decimal_digits = 19; // 10^19 - 1 < 2^64
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 /// Appends one value to a key's stream, in the most compact exact form.
-void encode_value(std::string_view v, std::string& out) {
+/// `seen` numbers the key's distinct strings in order of first appearance.
+void encode_value(std::string_view v, std::string& out, std::unordered_map<std::string_view, uint32_t>& seen) {
   if (v.size() >= 2 && v.front() == '"') {
-    out.push_back(char(tag_string));
-    put_string(out, v.substr(1, v.size() - 2));
+    auto body = v.substr(1, v.size() - 2);
+    auto [it, added] = seen.try_emplace(body, static_cast<uint32_t>(seen.size()));
+    if (added) {
+      out.push_back(char(tag_string));
+      put_string(out, body);
+    } else {
+      out.push_back(char(tag_string_ref));
+      put_varint(out, it->second);
+    }
     return;
   }
   if (v == "true" || v == "false" || v == "null") {
@@ -76,6 +85,8 @@ void property_encoder::clear() {
   keys_.clear();
   for (auto& s : streams_)
     s.clear();
+  for (auto& m : strings_)
+    m.clear();
   layout_index_.clear();
   layouts_.clear();
   layout_col_.clear();
@@ -96,11 +107,13 @@ bool property_encoder::add(std::string_view obj) {
     auto [it, added] = key_index_.try_emplace(k, static_cast<uint32_t>(keys_.size()));
     if (added) {
       keys_.push_back(k);
-      if (streams_.size() < keys_.size())
+      if (streams_.size() < keys_.size()) {
         streams_.emplace_back();
+        strings_.emplace_back();
+      }
     }
     put_varint(scratch_, it->second);
-    encode_value(v, streams_[it->second]);
+    encode_value(v, streams_[it->second], strings_[it->second]);
   }
   auto [it, added] = layout_index_.try_emplace(scratch_, static_cast<uint32_t>(layouts_.size()));
   if (added)
@@ -141,6 +154,9 @@ bool property_decoder::open(std::string_view layout, std::string_view dict, std:
       return false;
     keys_.push_back(key);
     streams_.emplace_back(v, v + size);
+    if (strings_.size() < keys_.size())
+      strings_.emplace_back();
+    strings_[k].clear();
     v += size;
   }
   uint64_t layout_count;
@@ -162,7 +178,8 @@ bool property_decoder::open(std::string_view layout, std::string_view dict, std:
   return d.at_end() && v == v_end;
 }
 
-bool property_decoder::append_value(column_reader& r, std::string& out) {
+bool property_decoder::append_value(uint32_t key, std::string& out) {
+  auto& r = streams_[key];
   uint8_t tag;
   if (!r.fixed(tag))
     return false;
@@ -173,6 +190,7 @@ bool property_decoder::append_value(column_reader& r, std::string& out) {
       if (!r.string(s))
         return false;
       if (tag == tag_string) {
+        strings_[key].push_back(s);
         out.push_back('"');
         out.append(s);
         out.push_back('"');
@@ -188,6 +206,15 @@ bool property_decoder::append_value(column_reader& r, std::string& out) {
       char buf[24];
       auto res = std::to_chars(buf, buf + sizeof buf, unzigzag(z));
       out.append(buf, res.ptr);
+      return true;
+    }
+    case tag_string_ref: {
+      uint64_t i;
+      if (!r.varint(i) || i >= strings_[key].size())
+        return false;
+      out.push_back('"');
+      out.append(strings_[key][i]);
+      out.push_back('"');
       return true;
     }
     case tag_true: out.append("true"); return true;
@@ -234,7 +261,7 @@ bool property_decoder::next(std::string& out) {
     out.append(keys_[k]);
     out.append("\":", 2);
     size_t begin = out.size();
-    if (!append_value(streams_[k], out))
+    if (!append_value(k, out))
       return false;
     spans_.emplace_back(begin, out.size());
   }

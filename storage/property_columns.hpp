@@ -18,7 +18,9 @@
 ///   values  the value streams of keys 0, 1, ... back to back; a stream
 ///           holds that key's values in record order, each one tag byte then:
 ///     0  raw      string: the value's JSON text verbatim
-///     1  string   string: the bytes between the quotes (escapes kept)
+///     1  string   string: the bytes between the quotes (escapes kept); the
+///                 key's strings are numbered 0, 1, ... in stream order
+///     6  string   varint n: the same string as the key's string number n
 ///     2  integer  zigzag varint; text is -?(0|[1-9][0-9]*) in int64, not -0
 ///     3  true, 4 false, 5 null: nothing
 ///     8 + 2*f + s  decimal: varint m; text is [-]I.F with f = digits of F
@@ -59,6 +61,8 @@ private:
   std::unordered_map<std::string_view, uint32_t> key_index_;
   std::vector<std::string_view> keys_;
   std::vector<std::string> streams_; ///< per key; reused across blocks
+  /// Per key: its distinct string values, numbered in order of appearance.
+  std::vector<std::unordered_map<std::string_view, uint32_t>> strings_;
   std::unordered_map<std::string, uint32_t> layout_index_;
   std::vector<const std::string*> layouts_; ///< layout bytes in index order
   std::string layout_col_;
@@ -79,11 +83,12 @@ public:
   std::span<const json_member> last_members() const noexcept { return members_; }
 
 private:
-  bool append_value(column_reader& r, std::string& out);
+  bool append_value(uint32_t key, std::string& out);
 
   column_reader layout_;
   std::vector<std::string_view> keys_;
   std::vector<column_reader> streams_;
+  std::vector<std::vector<std::string_view>> strings_; ///< per key, as first seen
   std::vector<uint32_t> layout_keys_;   ///< all layouts' key indexes
   std::vector<uint32_t> layout_begin_;  ///< layout i = [begin[i], begin[i+1])
   std::vector<json_member> members_;
