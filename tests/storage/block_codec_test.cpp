@@ -2,6 +2,7 @@
 
 #include "tests/storage/store_fixture.hpp"
 
+#include <random>
 #include <vector>
 
 using namespace cairn::storage;
@@ -18,6 +19,20 @@ struct codec_fixture {
       uint64_t id = first + i;
       std::memcpy(batch.bytes.data() + batch.offsets[i] + record_id_offset, &id, 8);
     }
+  }
+  /// Encodes the batch, decodes it, and checks every byte came back.
+  void check_round_trip() {
+    make_views();
+    block_encoder enc;
+    std::string value;
+    REQUIRE(enc.encode(views, value));
+    record_batch out;
+    auto st = decode_block(value, out);
+    REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+    REQUIRE(out.size() == batch.size());
+    for (size_t i = 0; i < batch.size(); ++i)
+      CHECK_MESSAGE(out.record(i) == batch.record(i), "record ", i);
+    CHECK(out.offsets == batch.offsets);
   }
   void make_views() {
     views.clear();
@@ -138,6 +153,180 @@ TEST_CASE_FIXTURE(codec_fixture, "similar events compress well below their raw s
   std::string value;
   REQUIRE(enc.encode(views, value));
   CHECK(value.size() * 10 < batch.bytes.size());
+}
+
+
+/// Property objects the shredder must restore exactly, including ones it
+/// has to leave verbatim.
+const char* const property_cases[] = {
+  "",
+  "{}",
+  R"({"A":1})",
+  R"({"Nested":{"a":[1,{"b":null}],"c":"}"},"Arr":[1,2,[3]],"E":[],"O":{}})",
+  R"({"Unicode":"h\u00e9llo \ud83d\ude00 \u65e5\u672c","Raw":"héllo 日本 😀"})",
+  R"({"Esc":"a\"b\\c\/d\n\t","K\"ey":"v","k\\":1})",
+  R"({"Dup":1,"Dup":"two","Dup":{"x":3}})",
+  R"({"F1":1.0,"F2":1e400,"F3":-0,"F4":-0.0,"F5":0.05,"F6":-12.50,"F7":1E5,"F8":2.5e-3})",
+  R"({"I1":0,"I2":-1,"I3":9223372036854775807,"I4":-9223372036854775808,"I5":9223372036854775808})",
+  R"({"D1":1234567890.123456789,"D2":12345678901234567890.5,"D3":0.0000000000000000001,"D4":00.5,"D5":01})",
+  R"({"B":true,"C":false,"N":null,"S":"","T":"true"})",
+  R"({ "Spaced": 1 })",
+  R"({"a":1,})",
+  R"({"a"})",
+  R"([1,2,3])",
+  R"("just a string")",
+  R"({"Trailing":1}x)",
+  R"({"x":-})",
+};
+
+TEST_CASE_FIXTURE(codec_fixture, "property objects of every shape round-trip byte for byte") {
+  int64_t ts = 1;
+  // Twice, so the second round meets strings already numbered in the block.
+  for (int round = 0; round < 2; ++round)
+    for (const char* props : property_cases) {
+      event_spec e;
+      e.ts = ts++;
+      e.mt = "";
+      e.message = "m";
+      e.properties = props;
+      add_event(batch, e);
+    }
+  event_spec huge;
+  huge.ts = ts++;
+  huge.properties = R"({"Big":")" + std::string(200'000, 'z') + R"(","User":"alice"})";
+  add_event(batch, huge);
+  patch_ids(1);
+  check_round_trip();
+}
+
+TEST_CASE_FIXTURE(codec_fixture, "messages that render properties round-trip whether or not they match") {
+  struct msg_case {
+    const char* mt;
+    const char* message;
+    const char* props;
+  } cases[] = {
+    {"User {User} from {Ip}", "User alice from 10.0.0.1", R"({"User":"alice","Ip":"10.0.0.1"})"}, // both refs
+    {"User {User}", "User \"alice\"", R"({"User":"alice"})"},                  // Serilog quoting: explicit
+    {"Took {Elapsed:0.0000} ms", "Took 12.3400 ms", R"({"Elapsed":12.34})"},   // format changed it
+    {"Took {Elapsed:0.0000} ms", "Took 12.3456 ms", R"({"Elapsed":12.3456})"}, // format kept it
+    {"Esc {S}", "Esc a\"b\nc é 😀", R"({"S":"a\"b\nc \u00e9 \ud83d\ude00"})"},
+    {"Obj {@O} arr {A}", R"(Obj {"x":1} arr [1,2])", R"({"O":{"x":1},"A":[1,2]})"},
+    {"Dup {D}", "Dup 1", R"({"D":1,"D":2})"},  // first member wins
+    {"Dup {D}", "Dup 2", R"({"D":1,"D":2})"},  // not the first: explicit
+    {"Missing {M}", "Missing x", R"({"N":1})"},
+    {"Missing {M}", "Missing {M}", R"({"N":1})"},
+    {"Aligned {N,5}", "Aligned     7", R"({"N":7})"},
+    {"Spaced {A}", "Spaced 1", R"({ "A": 1 })"}, // verbatim properties are looked up too
+    {"Absent {A}", "Absent 1", ""},
+    {"{A}{B}", "12", R"({"A":1,"B":2})"},
+    {"{A}{B}", "21", R"({"A":1,"B":2})"},
+    {"{{Esc}} {A}", "{Esc} 1", R"({"A":1})"},
+    {"Bad {\"}", "Bad x", R"({"\"":"x"})"},
+    {"Empty {}", "Empty x", R"({"":"x"})"},
+    {"Neg {N}", "Neg -0", R"({"N":-0})"},
+    {"Big {N}", "Big 1e400", R"({"N":1e400})"},
+  };
+  int64_t ts = 1;
+  for (auto& c : cases) {
+    event_spec e;
+    e.ts = ts++;
+    e.mt = c.mt;
+    e.message = c.message;
+    e.properties = c.props;
+    add_event(batch, e);
+  }
+  patch_ids(1);
+  check_round_trip();
+}
+
+TEST_CASE_FIXTURE(codec_fixture, "a random mix of templates and property shapes round-trips") {
+  std::mt19937_64 rng{7};
+  const char* templates[] = {"", "User {User} from {Ip}", "{A}{B}", "Took {Elapsed:0.0000} ms", "No holes"};
+  const char* messages[] = {"User alice from 10.0.0.1", "12", "Took 12.3400 ms", "free text", ""};
+  for (int i = 0; i < 3000; ++i) {
+    event_spec e;
+    e.ts = 1'700'000'000'000'000'000 + int64_t(rng() % 1'000'000'000) - 500'000'000;
+    e.mt = templates[rng() % 5];
+    e.message = messages[rng() % 5];
+    e.properties = property_cases[rng() % std::size(property_cases)];
+    if (rng() % 4 == 0)
+      e.properties = R"({"User":"alice","Ip":"10.0.0.)" + std::to_string(rng() % 300) + R"(","Elapsed":)" +
+                     std::to_string(rng() % 100'000) + "." + std::to_string(rng() % 100) + "}";
+    if (rng() % 3 == 0)
+      e.start = e.ts - int64_t(rng() % 1'000'000);
+    add_event(batch, e);
+  }
+  patch_ids(100);
+  check_round_trip();
+}
+
+TEST_CASE_FIXTURE(codec_fixture, "a CBK1 block written before format 2 still decodes") {
+  // Written by the CBK1 encoder (commit 7f95a31) from the records below.
+  const char* hex =
+    "43424b31d101000028b52ffd60d10025090036103c32608b330630e5cd4431c3"
+    "32c38660ba92b0eec673557e6d49a8daed571c350108d23e296d228d6ce3040f"
+    "22925cc6746364a72e0031002f0010c8344db60f308b0d2a24490511c6004305"
+    "4786464708049222c9171bd88e56b0add94e904c60fb614717b61f015ea7d96c"
+    "01b76263fdb67829f676341b39a007133f4dac5e26036ee2b5d1e37d243e5013"
+    "6e1c0f88f9349bb22502205053bf9dd775496b92cd0897d52dc2759379494937"
+    "a7c579120c93d47a61b5cbe664366411cc26ad6846e740ee73414e81f7d6e92b"
+    "af263de5f65e292dfa0f45b88511af7eb1389cbe8213a107714bdf09c387573f"
+    "7d477bf5d31400691017e3863561a11656b96a36b7de42f54d096017fd35611c"
+    "bc172b9bd8910176031be286beab98b9e0255ec38a12";
+  std::string value;
+  for (const char* p = hex; *p; p += 2)
+    value.push_back(static_cast<char>(std::stoi(std::string(p, 2), nullptr, 16)));
+  event_spec e;
+  e.ts = 1'700'000'000'000'000'000;
+  add_event(batch, e);
+  e.ts += 5;
+  e.message = "User \"bob\" logged in";
+  e.properties = "";
+  e.start = e.ts - 1000;
+  e.trace_id = "0af7651916cd43dd8448eb211c80319c";
+  e.span_id = "b7ad6b7169203331";
+  add_event(batch, e);
+  e = event_spec{};
+  e.ts = 1'700'000'000'000'000'100;
+  e.mt = "{A} and {B}";
+  e.message = "1 and 2";
+  e.properties = R"({"A":1,"B":"2"})";
+  add_event(batch, e);
+  patch_ids(7);
+  record_batch out;
+  auto st = decode_block(value, out);
+  REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+  CHECK(out.bytes == batch.bytes);
+  CHECK(out.offsets == batch.offsets);
+}
+
+TEST_CASE_FIXTURE(codec_fixture, "shredded properties store repeated names and values once") {
+  // The same events with properties the shredder accepts and, with one
+  // space added, ones it must keep verbatim: the shredded block is smaller.
+  std::mt19937_64 rng{3};
+  record_batch compact, spaced;
+  for (int i = 0; i < 4000; ++i) {
+    event_spec e;
+    e.ts = i;
+    e.mt = "Took {Elapsed} ms";
+    std::string elapsed = std::to_string(rng() % 100'000) + "." + std::to_string(1000 + rng() % 9000);
+    e.message = "Took " + elapsed + " ms";
+    e.properties = R"({"Elapsed":)" + elapsed + R"(,"SourceContext":"Shop.Api.OrdersController","Status":)" +
+                   std::to_string(200 + rng() % 3) + "}";
+    add_event(compact, e);
+    e.properties.insert(1, " ");
+    add_event(spaced, e);
+  }
+  auto encoded_size = [&](const record_batch& b) {
+    batch = b;
+    make_views();
+    block_encoder enc;
+    std::string value;
+    REQUIRE(enc.encode(views, value));
+    return value.size();
+  };
+  size_t shredded = encoded_size(compact), verbatim = encoded_size(spaced);
+  CHECK(shredded * 10 < verbatim * 8);
 }
 
 }
