@@ -259,6 +259,17 @@ async function sendOtelLogs(kind, Exporter, url) {
     expect(client, c, { timestamp: iso(t), level, message: `severity ${n}`, props: {}, resource, scope });
   }
 
+  // A structured body renders as its JSON text; null, bytes (base64), negative and large ints.
+  const st = base + msNs(90);
+  logger.emit({
+    timestamp: hr(st), severityNumber: SeverityNumber.INFO, body: { msg: 'structured', n: 1 },
+    attributes: { case: `${client}/structured`, 'run.id': runId, nothing: null, bytes: new Uint8Array([1, 2, 255]), big: 2 ** 53 - 1, neg: -5 },
+  });
+  expect(client, `${client}/structured`, {
+    timestamp: iso(st), level: 'Information', message: '{"msg":"structured","n":1}',
+    props: { nothing: null, bytes: 'AQL/', big: 2 ** 53 - 1, neg: -5 }, resource, scope,
+  });
+
   const err = makeError(`${kind} log failure`);
   const t = base + msNs(100);
   logger.emit({
