@@ -21,9 +21,11 @@ case "$mode" in
     exec "$build/tools/cairn" run "$@"
     ;;
   test)
-    if [ -f "$here/tests/clients/package.json" ]; then
-      (cd "$here/tests/clients" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
-    fi
+    # npm projects under tests/ (real clients, DuckDB differential test).
+    for pkg in "$here"/tests/*/package.json; do
+      [ -f "$pkg" ] || continue
+      (cd "$(dirname "$pkg")" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+    done
     cd "$build"
     exec ctest --output-on-failure -j"$jobs" --timeout 900 "$@"
     ;;

@@ -1,0 +1,145 @@
+// Query benchmark: Cairn (a running node, over HTTP) against DuckDB on the
+// same >= 2M events (tests/differential/dataset.mjs), side by side.
+//
+// Usage: node bench/query/bench.mjs --url http://127.0.0.1:PORT --pid NODE_PID
+//          [--events 2000000] [--repeat 5] [--skip-load]
+// Events are streamed to the node in chunked CLEF posts and to an NDJSON file
+// for DuckDB; the bench then waits until the node's indexer has folded every
+// event into blocks (cairn_indexed_events_total).
+import { createRequire } from 'node:module';
+import { openSync, writeSync, closeSync, unlinkSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const diff = join(here, '../../tests/differential');
+const { event_stream, base_ms, duck_load_sql } = await import(join(diff, 'dataset.mjs'));
+const { wait_indexed, data, metric } = await import(join(diff, 'cairn_client.mjs'));
+// DuckDB is installed by the differential test's npm project.
+const { DuckDBInstance } = await import(createRequire(join(diff, 'package.json')).resolve('@duckdb/node-api'));
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const url = args.url;
+const pid = args.pid;
+const count = Number(args.events ?? 2000000);
+const repeat = Number(args.repeat ?? 5);
+const hours = 6;
+const range = { from: new Date(base_ms).toISOString(), to: new Date(base_ms + (hours + 1) * 3600e3).toISOString() };
+
+const rss = () => {
+  if (!pid) return 'n/a';
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (k) => Math.round(Number(s.match(new RegExp(`${k}:\\s+(\\d+)`))[1]) / 1024);
+  return `RSS ${mb('VmRSS')} MiB (peak ${mb('VmHWM')} MiB)`;
+};
+
+// ---- load
+const ndjson = join(tmpdir(), `cairn-bench-${process.pid}.ndjson`);
+const fd = openSync(ndjson, 'w');
+const t_load = performance.now();
+{
+  const chunk = 5000;
+  let lines = [];
+  let rows = [];
+  const inflight = new Set();
+  const send = (body) => {
+    const p = fetch(`${url}/ingest/clef`, { method: 'POST', body }).then(async (res) => {
+      if (res.status !== 201) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+      inflight.delete(p);
+    });
+    inflight.add(p);
+    return p;
+  };
+  for (const [line, row] of event_stream(count, hours, 42)) {
+    lines.push(line);
+    rows.push(JSON.stringify(row));
+    if (lines.length === chunk) {
+      if (!args['skip-load']) {
+        if (inflight.size >= 2) await Promise.race(inflight);
+        send(lines.join('\n'));
+      }
+      writeSync(fd, rows.join('\n') + '\n');
+      lines = [];
+      rows = [];
+    }
+  }
+  if (lines.length && !args['skip-load']) send(lines.join('\n'));
+  if (rows.length) writeSync(fd, rows.join('\n') + '\n');
+  await Promise.all(inflight);
+  closeSync(fd);
+}
+const posted_ms = performance.now() - t_load;
+await wait_indexed(url, count, 1800000);
+const indexed_ms = performance.now() - t_load;
+console.log(`cairn: ${count} events posted in ${(posted_ms / 1000).toFixed(1)} s, indexed after ${(indexed_ms / 1000).toFixed(1)} s; ` +
+  `${await metric(url, 'cairn_indexed_blocks_total')} blocks; node ${rss()}`);
+
+const duck = await DuckDBInstance.create(':memory:');
+const conn = await duck.connect();
+const t_duck = performance.now();
+await conn.run(duck_load_sql(ndjson));
+unlinkSync(ndjson);
+console.log(`duckdb: loaded in ${((performance.now() - t_duck) / 1000).toFixed(1)} s`);
+
+// ---- queries
+const order_probe = 10000 + Math.floor(count * 0.37);
+const window_from = new Date(base_ms + 2 * 3600e3).toISOString();
+const window_to = new Date(base_ms + 2 * 3600e3 + 5 * 60e3).toISOString();
+const queries = [
+  ['count where level', `select count(*) from stream where @Level = 'Error'`, `select count(*) from events where level = 'Error'`],
+  ['count by level', `select count(*) from stream group by @Level`, `select level, count(*) from events group by level`],
+  ['seed: group by exception type', `select count(*) from stream group by Substring(@Exception, 0, IndexOf(@Exception, ':'))`,
+    `select CASE WHEN strpos(exc, ':') = 0 THEN NULL ELSE substr(exc, 1, strpos(exc, ':') - 1) END, count(*) from events group by 1`],
+  ['group by time(1m)', `select count(*) from stream group by time(1m)`,
+    `select time_bucket(interval '1 minute', ts, timestamp '2024-01-15 06:00:00'), count(*) from events group by 1`],
+  ['free text "timed out"', `select count(*) from stream where "timed out"`,
+    `select count(*) from events where msg ilike '%timed out%' or exc ilike '%timed out%'`],
+  ['p95(Elapsed) by RequestPath', `select percentile(Elapsed, 95) from stream group by RequestPath`,
+    `select path, quantile_disc(elapsed, 0.95) from events group by path`],
+  ['selective: one order (token bloom)', `select count(*) from stream where @Message like '%Order ${order_probe} placed%'`,
+    `select count(*) from events where msg like '%Order ${order_probe} placed%'`],
+  ['selective: 5-minute window', `select count(*) from stream where @Timestamp >= DateTime('${window_from}') and @Timestamp < DateTime('${window_to}')`,
+    `select count(*) from events where ts >= '${window_from.replace('T', ' ').replace('Z', '')}'::timestamp and ts < '${window_to.replace('T', ' ').replace('Z', '')}'::timestamp`],
+];
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function time_duck(sql, threads) {
+  await conn.run(`SET threads = ${threads}`);
+  await conn.runAndReadAll(sql); // warm
+  const ts = [];
+  for (let i = 0; i < repeat; ++i) {
+    const t0 = performance.now();
+    await conn.runAndReadAll(sql);
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+async function time_cairn(q) {
+  const fresh = await data(url, `${q} for no_cache`, range);
+  if (fresh.status !== 200) throw new Error(`${q}: HTTP ${fresh.status} ${JSON.stringify(fresh.json)}`);
+  const walls = [], engines = [];
+  for (let i = 0; i < repeat; ++i) {
+    const r = await data(url, q, range);
+    walls.push(r.ms);
+    engines.push(r.json.Statistics?.ElapsedMilliseconds ?? NaN);
+  }
+  return { fresh: fresh.ms, wall: median(walls), engine: median(engines), stats: fresh.json.Statistics ?? {} };
+}
+
+const f = (x) => x.toFixed(1).padStart(8);
+console.log(`\n${'query'.padEnd(36)} ${'cairn 1st'.padStart(9)} ${'cairn'.padStart(8)} ${'engine'.padStart(8)} ${'duck t1'.padStart(8)} ${'duck t2'.padStart(8)} ${'ratio'.padStart(6)}  blocks read/skipped`);
+for (const [name, cq, dq] of queries) {
+  const c = await time_cairn(cq);
+  const d1 = await time_duck(dq, 1);
+  const d2 = await time_duck(dq, 2);
+  console.log(`${name.padEnd(36)} ${f(c.fresh)} ${f(c.wall)} ${f(c.engine)} ${f(d1)} ${f(d2)} ${(c.wall / d1).toFixed(2).padStart(6)}  ` +
+    `${c.stats.BlocksRead ?? '?'}/${c.stats.BlocksSkipped ?? '?'}`);
+}
+console.log(`\ntimes in ms (median of ${repeat}); cairn = HTTP wall time of /api/data, engine = its Statistics.ElapsedMilliseconds; ` +
+  `ratio = cairn wall / duckdb threads=1; node ${rss()}`);
