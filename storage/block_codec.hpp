@@ -12,7 +12,8 @@
 /// Block value (the LMDB value in the `blocks` DB):
 ///
 ///   offset size field
-///   0      4    magic "CBK1" (bytes 'C','B','K','1')
+///   0      4    magic: "CBK2" (written), "CBK1" (still read); "CBK" + any
+///               other digit is refused as errc::incompatible
 ///   4      4    raw_size: u32 LE, size of the column image below
 ///   8      ...  one zstd frame holding the column image
 ///
@@ -20,27 +21,41 @@
 ///
 ///   u32 count          number of records
 ///   u32 records_bytes  sum of the decoded record sizes
-///   u32 column_size[column_count]  byte size of each column, in this order:
+///   u32 column_size[n] byte size of each column (n = 28 in CBK1, 31 in
+///                      CBK2), in this order:
 ///     shape       count bytes: bit 0 set if the record is a span; bit 1 set
-///                 if its message is stored derived (see below)
+///                 if its message is stored derived; bit 2 (CBK2) set if its
+///                 properties are in the property columns
 ///     timestamp   count varints: zigzag(ts[i] - ts[i-1]), ts[-1] = 0
 ///     id          count varints: zigzag(id[i] - id[i-1]) (wrapping), id[-1] = 0
 ///     elapsed     one varint zigzag(ts - start) per span record only
 ///     event_type  count u32 LE (fixed width: hashes repeat, varints would hide it)
 ///     flags       count varints
-///     length[f]   for each of the 11 fields: count varints (field byte lengths)
+///     length[f]   for each of the 11 fields: one varint (field byte length)
+///                 per record, except properties of shape-bit-2 records
 ///     data[f]     for each of the 11 fields: the field bytes, concatenated
+///     prop_layout, prop_dict, prop_values   CBK2: shredded properties,
+///                 see storage/property_columns.hpp
 ///
-/// Derived messages: when a record's rendered message equals
-/// lit0 + v0 + lit1 + ... + litn, where lit0..litn are the text runs of its
-/// template between "{...}" holes, the message column holds only the hole
-/// values (each varint length + bytes); decoding splices them back between
-/// the literals. Otherwise the message is stored verbatim. Either way the
-/// record comes back byte for byte.
+/// Derived messages (storage/message_holes.hpp): when a record's rendered
+/// message equals lit0 + v0 + lit1 + ... + litn, where lit0..litn are the
+/// text runs of its template between "{...}" holes, the message column holds
+/// the hole stream instead. CBK1: each value (varint length + bytes). CBK2:
+/// per hole, 0 if the value is the plain rendering of the record's property
+/// named by the hole (strings unescaped, other JSON as is), else
+/// varint(length + 1) + bytes. Otherwise the message is stored verbatim.
+/// Either way the record comes back byte for byte.
+///
+/// Shredded properties (CBK2): a compact object `{"k":v,...}` is stored as
+/// a layout index (its key list, kept once per block) plus one value per key
+/// in that key's stream: integers and fixed-point decimals as varints,
+/// strings by their text the first time and by number after, other values
+/// verbatim. Objects in any other form stay in data[properties].
 ///
 /// Grouping each field's bytes together (all messages, then all property
-/// objects, ...) puts similar text side by side, which zstd compresses
-/// markedly better than whole records in a row (see bench/storage_bench.cpp).
+/// values of one name, ...) puts similar data side by side, which zstd
+/// compresses markedly better than whole records in a row (see
+/// bench/storage_bench.cpp and storage/README.md for numbers).
 #include "storage/errc.hpp"
 #include "storage/event_record.hpp"
 
@@ -76,7 +91,8 @@ private:
 };
 
 /// Decodes a block value into `out` (cleared first): records in key order,
-/// offsets rebuilt. Returns errc::corrupt if the value is malformed.
+/// offsets rebuilt. Returns errc::corrupt if the value is malformed and
+/// errc::incompatible if a newer build wrote it.
 status decode_block(std::string_view value, record_batch& out);
 
 } // namespace cairn::storage
