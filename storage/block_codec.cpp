@@ -7,6 +7,7 @@
 #include <zstd.h>
 
 #include <array>
+#include <unordered_map>
 #include <cstring>
 #include <vector>
 
@@ -39,6 +40,14 @@ constexpr uint8_t shape_derived = 2;  ///< message stored as template hole value
 constexpr uint8_t shape_shredded = 4; ///< v2: properties in the property columns
 
 constexpr size_t props_index = size_t(field::properties);
+
+/// CBK2: fields whose few distinct values repeat all over a block. Their
+/// length column holds 2 * length for a value stored in the data column, or
+/// 2 * n + 1 for the block's n-th distinct non-empty value of that field.
+constexpr bool is_repeating_field(size_t f) noexcept {
+  return f == size_t(field::level) || f == size_t(field::message_template) || f == size_t(field::span_kind) ||
+         f == size_t(field::resource) || f == size_t(field::scope);
+}
 constexpr size_t message_index = size_t(field::message);
 constexpr size_t template_index = size_t(field::message_template);
 
@@ -58,6 +67,7 @@ struct decode_scratch {
   };
   std::array<cached_shape, 8> shapes;
   size_t next_shape = 0;
+  std::array<std::vector<std::string_view>, field_count> distinct; ///< repeating fields' values
   property_decoder props;
   std::string props_text;
   std::string message;
@@ -77,6 +87,7 @@ struct block_encoder::impl {
   std::string holes;
   std::string scratch;
   property_encoder props;
+  std::array<std::unordered_map<std::string_view, uint32_t>, field_count> distinct; ///< repeating fields
 
   ~impl() { ZSTD_freeCCtx(cctx); }
 };
@@ -92,6 +103,8 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
   for (auto& c : cols)
     c.clear();
   impl_->props.clear();
+  for (auto& d : impl_->distinct)
+    d.clear();
   // 1. Split every record into its columns.
   int64_t prev_ts = 0;
   uint64_t prev_id = 0;
@@ -130,7 +143,18 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
       if (f == props_index && shredded)
         continue;
       auto v = f == message_index && derived ? std::string_view{holes} : r.get(static_cast<field>(f));
-      put_varint(cols[col_lengths + f], v.size());
+      if (is_repeating_field(f)) {
+        if (!v.empty()) {
+          auto [it, added] = impl_->distinct[f].try_emplace(v, static_cast<uint32_t>(impl_->distinct[f].size()));
+          if (!added) {
+            put_varint(cols[col_lengths + f], 2 * uint64_t(it->second) + 1);
+            continue;
+          }
+        }
+        put_varint(cols[col_lengths + f], 2 * uint64_t(v.size()));
+      } else {
+        put_varint(cols[col_lengths + f], v.size());
+      }
       cols[col_data + f].append(v);
     }
     prev_ts = ts;
@@ -211,6 +235,8 @@ status decode_block(std::string_view value, record_batch& out) {
     if (!props.open(view(cols[col_prop_layout]), view(cols[col_prop_dict]), view(cols[col_prop_values])))
       return corrupt("property dictionary");
   }
+  for (auto& d : scratch.distinct)
+    d.clear();
   // 3. Rebuild each record in place: header, then (varint length, bytes) per field.
   out.bytes.resize(records_bytes);
   out.offsets.resize(count);
@@ -253,7 +279,25 @@ status decode_block(std::string_view value, record_batch& out) {
         continue;
       uint64_t len;
       const char* src;
-      if (!cols[col_lengths + f].varint(len) || !cols[col_data + f].bytes(len, src))
+      if (!cols[col_lengths + f].varint(len))
+        return corrupt("field columns");
+      if (version >= 2 && is_repeating_field(f)) {
+        auto& seen = scratch.distinct[f];
+        if (len & 1) {
+          if ((len >> 1) >= seen.size())
+            return corrupt("repeated value");
+          fields[f] = seen[len >> 1];
+          continue;
+        }
+        len >>= 1;
+        if (!cols[col_data + f].bytes(len, src))
+          return corrupt("field columns");
+        fields[f] = std::string_view{src, static_cast<size_t>(len)};
+        if (len)
+          seen.push_back(fields[f]);
+        continue;
+      }
+      if (!cols[col_data + f].bytes(len, src))
         return corrupt("field columns");
       fields[f] = std::string_view{src, static_cast<size_t>(len)};
     }

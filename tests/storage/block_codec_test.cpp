@@ -256,6 +256,11 @@ TEST_CASE_FIXTURE(codec_fixture, "a random mix of templates and property shapes 
                      std::to_string(rng() % 100'000) + "." + std::to_string(rng() % 100) + "}";
     if (rng() % 3 == 0)
       e.start = e.ts - int64_t(rng() % 1'000'000);
+    // Repeating fields: first occurrences, back-references and empties.
+    const char* levels[] = {"", "Information", "Warning", "information"};
+    e.level = levels[rng() % 4];
+    const char* resources[] = {"", R"({"service.name":"shop"})", R"({"service.name":"cart","host":"a"})"};
+    e.resource = resources[rng() % 3];
     add_event(batch, e);
   }
   patch_ids(100);
