@@ -35,6 +35,14 @@ caf::behavior committer_actor(caf::stateful_actor<committer_state>* self,
         r.error = "this node is not acting as leader; retry shortly";
         return r;
       }
+      auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+      if (now_ns > st.lease_valid_until_steady_ns) {
+        r.http_status = 503;
+        r.error = "this node's leader lease has lapsed; retry shortly";
+        return r;
+      }
       if (batch.empty()) {
         r.ok = true;
         return r;
@@ -65,6 +73,13 @@ caf::behavior committer_actor(caf::stateful_actor<committer_state>* self,
       self->state.epoch = epoch;
       spdlog::info("committer: accepting ingest (epoch {})", epoch);
       return true;
+    },
+    [=](lease_atom, int64_t epoch, int64_t valid_until_steady_ns) {
+      auto& st = self->state;
+      if (epoch >= st.epoch) {
+        st.epoch = epoch;
+        st.lease_valid_until_steady_ns = valid_until_steady_ns;
+      }
     },
     [=](deactivate_atom) {
       self->state.active = false;

@@ -22,6 +22,10 @@ struct committer_state {
   std::shared_ptr<storage::event_store> store;
   bool active = false;
   int64_t epoch = 0;
+  /// Fencing: commits are refused once the steady clock passes this, even if
+  /// no deactivation arrived (a node resumed after SIGSTOP must not commit
+  /// on a lease that expired while it was paused).
+  int64_t lease_valid_until_steady_ns = 0;
 };
 
 caf::behavior committer_actor(caf::stateful_actor<committer_state>* self,

@@ -43,6 +43,9 @@ constexpr std::array registry{
   setting_spec{"query.maxMemoryBytes", setting_kind::integer, "1073741824",
                "Memory a single query may use for groups and distinct sets", 1 << 20,
                INT64_MAX},
+  setting_spec{"query.memoBytes", setting_kind::integer, "67108864",
+               "Memory for memoized per-block partial results of queries (0 = off)", 0,
+               INT64_MAX},
   setting_spec{"cluster.leaseMs", setting_kind::integer, "10000",
                "Leader lease length", 500, 600000},
   setting_spec{"cluster.tickMs", setting_kind::integer, "1000",
@@ -54,7 +57,17 @@ constexpr std::array registry{
                3600000},
   setting_spec{"cluster.commandQueueCapacity", setting_kind::integer, "64",
                "Bound of the node command queue", 2, 100000},
+  setting_spec{"cluster.listenUri", setting_kind::string, "",
+               "host:port of this node's cluster (CAF middleman) port; empty = single node"},
+  setting_spec{"cluster.internalApiUri", setting_kind::string, "",
+               "http:// URI peers use to reach this node's API (default: first api.listenUris)"},
+  setting_spec{"cluster.peers", setting_kind::string_list, "",
+               "host:port cluster ports of the other nodes"},
+  setting_spec{"cluster.peerInternalApis", setting_kind::string_list, "",
+               "http:// internal API URIs of the other nodes"},
   setting_spec{"node.name", setting_kind::string, "", "This node's name (default: host name)"},
+  setting_spec{"node.shardId", setting_kind::string, "",
+               "Shard identity; a replacement node takes over the shards of the node it replaces"},
   setting_spec{"node.manualLeader", setting_kind::boolean, "false",
                "Manual (DR) mode: hold the lease permanently until `cairn node demote`"},
 };
@@ -163,8 +176,9 @@ std::optional<std::string> validate_setting(const setting_spec& spec, std::strin
       return "'" + std::string{value} + "' is not one of " + spec.choices;
     case setting_kind::string_list:
       for (auto& item : split_list(value))
-        if (spec.key == std::string_view{"api.listenUris"} && item.rfind("http://", 0) != 0 &&
-            item.rfind("https://", 0) != 0)
+        if ((spec.key == std::string_view{"api.listenUris"} ||
+             spec.key == std::string_view{"cluster.peerInternalApis"}) &&
+            item.rfind("http://", 0) != 0 && item.rfind("https://", 0) != 0)
           return "'" + item + "' is not an http:// or https:// URI";
       return std::nullopt;
     case setting_kind::string:

@@ -43,6 +43,34 @@ bool ensure_store(self_ptr self) {
   return true;
 }
 
+/// Membership: register once, then heartbeat every tick; keep the list for
+/// leader lookup and /api/cluster.
+void membership_round(self_ptr self, int64_t now) {
+  auto& st = self->state;
+  auto& me = st.options.self;
+  if (!st.registered) {
+    me.last_heartbeat_ms = now;
+    if (auto r = st.store->upsert_node(me); !r) {
+      spdlog::warn("consensus: cannot register node: {}", r.error().message);
+      return;
+    }
+    st.registered = true;
+  }
+  auto beat = st.store->heartbeat(me.id, now, me.generation, st.holding ? "leader" : "follower",
+                                  st.epoch);
+  if (beat && !*beat)
+    st.registered = false; // removed by an operator: register again next tick
+  if (auto nodes = st.store->list_nodes())
+    st.nodes = std::move(*nodes);
+}
+
+std::string api_uri_of(const consensus_state& st, const std::string& node_id) {
+  for (const auto& n : st.nodes)
+    if (n.id == node_id)
+      return n.internal_uri;
+  return {};
+}
+
 void lease_round(self_ptr self) {
   auto& st = self->state;
   auto& o = st.options;
@@ -76,6 +104,7 @@ void lease_round(self_ptr self) {
     st.holding = true;
     ls.kind = lease_status::acquired;
     ls.epoch = lease->epoch;
+    st.epoch = lease->epoch;
     ls.holder = o.node_id;
     ls.valid_until_steady_ns =
       o.manual_leader ? INT64_MAX : steady_ns(sent_at + o.lease - lease_safety_margin(o));
@@ -86,8 +115,11 @@ void lease_round(self_ptr self) {
     if (current && *current) {
       ls.holder = (*current)->holder;
       ls.epoch = (*current)->epoch;
+      st.epoch = std::max(st.epoch, ls.epoch);
     }
   }
+  membership_round(self, now);
+  ls.leader_api_uri = api_uri_of(st, ls.holder);
   self->send(st.node, lease_atom::value, ls);
 }
 
@@ -104,6 +136,7 @@ caf::behavior consensus_actor(self_ptr self, consensus_options options, caf::act
   self->state.node = std::move(node);
   return {
     [=](tick_atom) { lease_round(self); },
+    [=](nodes_atom) { return self->state.nodes; },
     [=](release_atom) {
       auto& st = self->state;
       if (st.store && st.holding && !st.options.manual_leader) {

@@ -21,6 +21,7 @@ struct consensus_options {
   std::chrono::milliseconds lease{10000};
   std::chrono::milliseconds tick{1000};
   bool manual_leader = false; ///< DR mode: hold the lease permanently
+  meta::node_info self;       ///< this node's membership row (id, name, URIs, shard)
 };
 
 struct consensus_state {
@@ -29,6 +30,9 @@ struct consensus_state {
   std::optional<meta::metastore> store;
   caf::actor node;
   bool holding = false;
+  int64_t epoch = 0;
+  bool registered = false;
+  std::vector<meta::node_info> nodes; ///< membership as of the last tick
 };
 
 caf::behavior consensus_actor(caf::stateful_actor<consensus_state>* self,
@@ -38,3 +42,5 @@ caf::behavior consensus_actor(caf::stateful_actor<consensus_state>* self,
 std::chrono::milliseconds lease_safety_margin(const consensus_options& o);
 
 } // namespace cairn
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<cairn::meta::node_info>)

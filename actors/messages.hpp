@@ -23,6 +23,7 @@ using deactivate_atom = caf::atom_constant<caf::atom("deactiv")>;
 using index_atom = caf::atom_constant<caf::atom("index")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
+using nodes_atom = caf::atom_constant<caf::atom("nodes")>;
 
 /// What the consensus module learned from one lease round.
 struct lease_status {
@@ -33,6 +34,7 @@ struct lease_status {
   /// steady_clock ns after which we must no longer act on this acquisition,
   /// measured from before the lease statement was sent (so it is never late).
   int64_t valid_until_steady_ns = 0;
+  std::string leader_api_uri; ///< internal API of the holder (for the follower proxy)
 };
 
 /// Snapshot of the node for /health, /api/cluster and the CLI.
@@ -42,6 +44,7 @@ struct node_status {
   bool acting_leader = false;
   int64_t epoch = 0;
   std::string leader_id;    ///< last known lease holder
+  std::string leader_api_uri;
 };
 
 /// Result of committing one ingest batch (local-only).

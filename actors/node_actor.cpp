@@ -19,6 +19,18 @@ void pump(self_ptr self) {
   }
 }
 
+void publish(self_ptr self) {
+  auto& st = self->state;
+  cluster_view::snapshot v;
+  v.acting_leader = st.fsm.is_acting_leader();
+  v.follower = st.fsm.state() == node_state::follower && !st.leader_id.empty() &&
+               st.leader_id != st.node_id;
+  v.leader_id = st.leader_id;
+  v.leader_api_uri = st.leader_api_uri;
+  v.epoch = st.epoch;
+  st.view->set(std::move(v));
+}
+
 void apply(self_ptr self, node_event e) {
   auto& st = self->state;
   auto before = st.fsm.state();
@@ -27,6 +39,7 @@ void apply(self_ptr self, node_event e) {
     spdlog::info("node: {} -> {} on {} (epoch {})", to_string(before), to_string(t.next),
                  to_string(e), st.epoch);
   metrics::instance().is_leader = st.fsm.is_acting_leader() ? 1 : 0;
+  publish(self);
   if (t.command) {
     st.queue->push(*t.command, std::chrono::steady_clock::now());
     pump(self);
@@ -36,17 +49,23 @@ void apply(self_ptr self, node_event e) {
 } // namespace
 
 caf::behavior node_actor(self_ptr self, std::string node_id, caf::actor dispatcher,
-                         size_t queue_capacity, std::chrono::milliseconds command_deadline) {
+                         caf::actor committer, size_t queue_capacity,
+                         std::chrono::milliseconds command_deadline,
+                         std::shared_ptr<cluster_view> view) {
   auto& st = self->state;
   st.node_id = std::move(node_id);
   st.dispatcher = std::move(dispatcher);
+  st.committer = std::move(committer);
+  st.view = std::move(view);
   st.queue = std::make_unique<command_queue>(queue_capacity, command_deadline);
   apply(self, node_event::init_complete);
   return {
     [=](lease_atom, const lease_status& ls) {
       auto& st = self->state;
-      if (!ls.holder.empty())
+      if (!ls.holder.empty()) {
         st.leader_id = ls.holder;
+        st.leader_api_uri = ls.leader_api_uri;
+      }
       switch (ls.kind) {
         case lease_status::acquired:
           if (ls.epoch != st.epoch && st.fsm.is_acting_leader()) {
@@ -56,6 +75,7 @@ caf::behavior node_actor(self_ptr self, std::string node_id, caf::actor dispatch
           }
           st.epoch = ls.epoch;
           st.lease_valid_until_steady_ns = ls.valid_until_steady_ns;
+          self->send(st.committer, lease_atom::value, ls.epoch, ls.valid_until_steady_ns);
           metrics::instance().epoch = ls.epoch;
           apply(self, node_event::lease_acquired);
           break;
@@ -97,7 +117,7 @@ caf::behavior node_actor(self_ptr self, std::string node_id, caf::actor dispatch
     [=](status_atom) {
       auto& st = self->state;
       return node_status{st.node_id, std::string{to_string(st.fsm.state())},
-                         st.fsm.is_acting_leader(), st.epoch, st.leader_id};
+                         st.fsm.is_acting_leader(), st.epoch, st.leader_id, st.leader_api_uri};
     },
   };
 }

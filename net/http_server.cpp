@@ -24,12 +24,13 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   const router& routes;
   server_limits limits;
   header_decorator decorate;
+  interceptor intercept;
   std::mutex acceptors_mutex;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   std::atomic<size_t> connections{0};
 
-  impl(asio::io_context& c, const router& r, server_limits l, header_decorator d)
-    : ioc(c), routes(r), limits(l), decorate(std::move(d)) {
+  impl(asio::io_context& c, const router& r, server_limits l, header_decorator d, interceptor i)
+    : ioc(c), routes(r), limits(l), decorate(std::move(d)), intercept(std::move(i)) {
   }
 
   void accept(std::shared_ptr<tcp::acceptor> acceptor);
@@ -135,8 +136,13 @@ private:
     auto qmark = target.find('?');
     info_.path = url_decode(target.substr(0, qmark));
     info_.query = qmark == std::string_view::npos ? "" : std::string{target.substr(qmark + 1)};
-    auto m = server_->routes.match(req_.method(), info_.path);
     bool keep_alive = req_.keep_alive();
+    if (server_->intercept) {
+      route_name_ = "proxy";
+      if (server_->intercept(req_, info_, make_responder(keep_alive)))
+        return;
+    }
+    auto m = server_->routes.match(req_.method(), info_.path);
     if (!m.target) {
       auto status = m.path_known ? http::status::method_not_allowed : http::status::not_found;
       return send(error_response(req_, status,
@@ -145,16 +151,21 @@ private:
                   m.path_known ? std::string{m.name} : "unknown", keep_alive);
     }
     route_name_ = std::string{m.name};
+    (*m.target)(req_, info_, make_responder(keep_alive));
+  }
+
+  /// A responder that posts the answer back to this session's strand.
+  responder make_responder(bool keep_alive) {
     auto self = shared_from_this();
     auto once = std::make_shared<std::atomic<bool>>(false);
-    (*m.target)(req_, info_, [self, once, keep_alive](response res) {
+    return [self, once, keep_alive](response res) {
       if (once->exchange(true))
         return; // a handler answered twice: keep the first
       asio::post(self->stream_.get_executor(),
                  [self, keep_alive, res = std::move(res)]() mutable {
                    self->send(std::move(res), self->route_name_, keep_alive);
                  });
-    });
+    };
   }
 
   void send(response res, std::string route, bool keep_alive) {
@@ -213,8 +224,9 @@ void http_server::impl::accept(std::shared_ptr<tcp::acceptor> acceptor) {
 }
 
 http_server::http_server(asio::io_context& ioc, const router& routes, server_limits limits,
-                         header_decorator decorate)
-  : impl_(std::make_shared<impl>(ioc, routes, limits, std::move(decorate))) {
+                         header_decorator decorate, interceptor intercept)
+  : impl_(std::make_shared<impl>(ioc, routes, limits, std::move(decorate),
+                                 std::move(intercept))) {
 }
 
 http_server::~http_server() {

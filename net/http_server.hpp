@@ -32,8 +32,12 @@ public:
   /// Adds headers every response carries (X-Cairn-Generation).
   using header_decorator = std::function<void(response&)>;
 
+  /// Sees every request before routing; returns true if it answered it
+  /// (the follower proxy). Set before listen().
+  using interceptor = std::function<bool(request&, const request_info&, const responder&)>;
+
   http_server(boost::asio::io_context& ioc, const router& routes, server_limits limits,
-              header_decorator decorate);
+              header_decorator decorate, interceptor intercept = {});
   ~http_server();
 
   /// Starts listening on `uri` (http://host:port). Returns an error message or "".

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace cairn {
 struct auth_snapshot;
@@ -25,6 +26,7 @@ struct node_services {
   caf::actor node;      ///< node actor: status
   caf::actor committer; ///< ingest committer
   caf::actor auth;      ///< API key checks
+  caf::actor consensus; ///< membership for /api/cluster
   std::shared_ptr<cairn::auth_snapshot> auth_view; ///< key count, for loopback access
   std::shared_ptr<storage::event_store> store;
   size_t max_body_bytes = 10 * 1024 * 1024;
@@ -33,6 +35,16 @@ struct node_services {
   boost::asio::thread_pool* query_pool = nullptr; ///< bounded: scans never run on I/O threads
   std::chrono::milliseconds query_timeout{60000};
   size_t query_max_memory = size_t(1) << 30;
+  /// A node whose heartbeat is older than this counts as unreachable.
+  std::chrono::milliseconds heartbeat_stale{5000};
+  /// query.memoBytes: memo cache of per-block partial results (0 = off);
+  /// nullopt = not wired by the caller, net/query_routes.cpp then reads the
+  /// CAIRN_QUERY_MEMOBYTES override or uses the default.
+  std::optional<size_t> query_memo_bytes;
+  /// diagnostics.otlpEndpoint: where query spans go (empty = off); nullopt as
+  /// above with CAIRN_DIAGNOSTICS_OTLPENDPOINT.
+  std::optional<std::string> otlp_endpoint;
+  std::string node_name; ///< service.instance.id of exported spans
 };
 
 /// /health and /metrics.
@@ -43,6 +55,8 @@ void add_ingest_routes(router& r, const node_services& s);
 void add_event_routes(router& r, const node_services& s);
 /// GET /api/data.
 void add_query_routes(router& r, const node_services& s);
+/// GET /api/cluster.
+void add_cluster_routes(router& r, const node_services& s);
 
 /// Runs a filtered search for GET /api/events on the query pool.
 void search_events(const node_services& s, request& req, const request_info& info,

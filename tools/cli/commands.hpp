@@ -9,5 +9,9 @@ int config_command(int argc, char** argv);
 int apikey_command(int argc, char** argv);
 int ingest_command(int argc, char** argv);
 int query_command(int argc, char** argv, bool is_search);
+int secret_command(int argc, char** argv);
+int show_key_command(int argc, char** argv);
+int node_command(int argc, char** argv);
+int metastore_command(int argc, char** argv);
 
 } // namespace cairn::cli

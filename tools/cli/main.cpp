@@ -15,6 +15,12 @@ void print_help() {
                "  ingest [FILE|-]... [--server URL]      bulk-load CLEF/NDJSON\n"
                "  query 'SQL' [--from ISO] [--to ISO] [--json]   run a query on a node\n"
                "  search 'FILTER' [--count N] [--json]   search events on a node\n"
+               "  secret set -k KEY -v VALUE             store an encrypted secret\n"
+               "  show-key [--generate]                  the storage.secretKey\n"
+               "  node setup --cluster-listen H:P --internal-api URI --peer-cluster H:P,...\n"
+               "       --peer-internal-api URI,... -k KEY --node-name NAME [--shard-id ID]\n"
+               "  node lead | node demote                manual (DR) leadership\n"
+               "  metastore to-postgresql --connection-string=...\n"
                "  version\n\n"
                "Every command takes --storage DIR (default ./cairn-data, env CAIRN_STORAGE).\n";
 }
@@ -40,6 +46,14 @@ int main(int argc, char** argv) {
       return ingest_command(argc, argv);
     if (verb == "query" || verb == "search")
       return query_command(argc, argv, verb == "search");
+    if (verb == "secret")
+      return secret_command(argc, argv);
+    if (verb == "show-key")
+      return show_key_command(argc, argv);
+    if (verb == "node")
+      return node_command(argc, argv);
+    if (verb == "metastore")
+      return metastore_command(argc, argv);
     if (verb == "version") {
       std::cout << "cairn 0.1.0\n";
       return ok;

@@ -8,9 +8,11 @@
 #include "actors/dispatcher_actor.hpp"
 #include "actors/node_actor.hpp"
 #include "net/http_server.hpp"
+#include "net/proxy.hpp"
 #include "net/node_services.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/node_identity.hpp"
+#include "tools/cli/node_metastore.hpp"
 #include "tools/cli/server_log.hpp"
 #include "tools/cli/storage_lock.hpp"
 
@@ -45,6 +47,30 @@ void wait_until_stopped(caf::actor_system& sys, const caf::actor& node,
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   spdlog::warn("shutdown: node did not reach 'stopped' within {} ms", budget.count());
+}
+
+/// Followers forward API requests to the leader; a node that is neither
+/// leader nor a follower with a known leader answers 503. /health and
+/// /metrics always describe this node.
+bool intercept_for_follower(const cluster_view& view, boost::asio::io_context& ioc,
+                            std::chrono::milliseconds timeout, net::request& req,
+                            const net::request_info& info, const net::responder& respond) {
+  if (info.path == "/health" || info.path == "/metrics")
+    return false;
+  auto v = view.get();
+  if (v.acting_leader)
+    return false;
+  if (v.follower && !v.leader_api_uri.empty() && req[net::forwarded_header].empty()) {
+    net::forward_to_leader(ioc, v.leader_api_uri, req, info, respond, timeout);
+    return true;
+  }
+  auto res = net::error_response(req, net::http::status::service_unavailable,
+                                 v.follower ? "this node is a follower and the request was "
+                                              "already forwarded once; retry shortly"
+                                            : "no leader is known yet; retry shortly");
+  res.set(net::http::field::retry_after, "1");
+  respond(std::move(res));
+  return true;
 }
 
 } // namespace
@@ -97,51 +123,31 @@ int run_command(int argc, char** argv) {
   auto indexer = sys.spawn(indexer_actor, committer,
                            std::chrono::milliseconds(cfg.get_int("storage.indexIntervalMs")));
   auto dispatcher = sys.spawn(dispatcher_actor, std::vector<caf::actor>{committer});
-  auto node = sys.spawn(node_actor, identity.id, dispatcher,
-                        static_cast<size_t>(cfg.get_int("cluster.commandQueueCapacity")),
-                        std::chrono::milliseconds(cfg.get_int("cluster.commandDeadlineMs")));
-  consensus_options co;
-  co.metastore_uri = "sqlite:" + (std::filesystem::path{root} / "metastore.db").string();
-  co.node_id = identity.id;
-  co.lease = std::chrono::milliseconds(cfg.get_int("cluster.leaseMs"));
-  co.tick = tick;
-  co.manual_leader = cfg.get_bool("node.manualLeader");
-  auto consensus = sys.spawn<caf::detached>(consensus_actor, co, node);
-  auto auth_view = std::make_shared<auth_snapshot>();
-  auto auth = sys.spawn<caf::detached>(auth_actor, co.metastore_uri, auth_view);
-  auto clock = sys.spawn(clock_actor, std::vector<caf::actor>{consensus, node, auth}, tick);
 
-  // 5. HTTP.
-  net::node_services services;
-  services.system = &sys;
-  services.node = node;
-  services.committer = committer;
-  services.store = store;
-  services.auth = auth;
-  services.auth_view = auth_view;
-  services.max_body_bytes = static_cast<size_t>(cfg.get_int("ingest.maxBodyBytes"));
-  services.max_event_bytes = static_cast<size_t>(cfg.get_int("ingest.maxEventBytes"));
+  // 5. HTTP: listen first (port 0 picks a free port), so the membership row
+  // can carry the real internal API address; routes are added before any
+  // I/O thread runs.
   boost::asio::io_context ioc;
   // Scans get their own bounded pool: ingest and I/O threads keep flowing.
   boost::asio::thread_pool query_pool{std::max(1u, std::thread::hardware_concurrency())};
-  services.ioc = &ioc;
-  services.query_pool = &query_pool;
-  services.query_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
-  services.query_max_memory = static_cast<size_t>(cfg.get_int("query.maxMemoryBytes"));
   net::router routes;
-  net::add_system_routes(routes, services);
-  net::add_ingest_routes(routes, services);
-  net::add_event_routes(routes, services);
-  net::add_query_routes(routes, services);
-
   net::server_limits limits;
-  limits.max_body_bytes = services.max_body_bytes;
+  limits.max_body_bytes = static_cast<size_t>(cfg.get_int("ingest.maxBodyBytes"));
   limits.read_timeout = std::chrono::milliseconds(cfg.get_int("api.readTimeoutMs"));
   limits.max_connections = static_cast<size_t>(cfg.get_int("api.maxConnections"));
-  net::http_server server{ioc, routes, limits, [store](net::response& res) {
-                            res.set("X-Cairn-Generation", store->current_generation().to_string());
-                          }};
+  auto view = std::make_shared<cluster_view>();
+  auto proxy_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
+  net::http_server server{
+    ioc, routes, limits,
+    [store](net::response& res) {
+      res.set("X-Cairn-Generation", store->current_generation().to_string());
+    },
+    [view, &ioc, proxy_timeout](net::request& req, const net::request_info& info,
+                                const net::responder& respond) {
+      return intercept_for_follower(*view, ioc, proxy_timeout, req, info, respond);
+    }};
   int exit_code = ok;
+  std::vector<std::string> bound_uris;
   for (const auto& uri : cfg.get_list("api.listenUris")) {
     if (auto err = server.listen(uri); !err.empty()) {
       spdlog::critical("{}", err);
@@ -150,9 +156,59 @@ int run_command(int argc, char** argv) {
     }
     // Tests pass port 0 and read the real port from this line.
     auto port = server.bound_ports().back();
-    auto shown = uri.substr(0, uri.rfind(':') + 1) + std::to_string(port);
-    spdlog::info("listening on {}", shown);
+    bound_uris.push_back(uri.substr(0, uri.rfind(':') + 1) + std::to_string(port));
+    spdlog::info("listening on {}", bound_uris.back());
   }
+
+  // 6. Consensus, membership and auth share the node's metastore.
+  auto metastore_uri = node_metastore_uri(root, cfg);
+  if (!metastore_uri) {
+    spdlog::critical("cannot choose the metastore: {}", metastore_uri.error().message);
+    exit_code = failure;
+  }
+  consensus_options co;
+  co.metastore_uri = metastore_uri ? *metastore_uri : local_metastore_uri(root);
+  co.node_id = identity.id;
+  co.lease = std::chrono::milliseconds(cfg.get_int("cluster.leaseMs"));
+  co.tick = tick;
+  co.manual_leader = cfg.get_bool("node.manualLeader");
+  co.self.id = identity.id;
+  co.self.name = identity.name;
+  co.self.cluster_uri = cfg.get("cluster.listenUri");
+  co.self.api_uri = bound_uris.empty() ? "" : bound_uris.front();
+  co.self.internal_uri = cfg.get("cluster.internalApiUri").empty()
+                           ? co.self.api_uri
+                           : cfg.get("cluster.internalApiUri");
+  co.self.shard_id = cfg.get("node.shardId");
+  co.self.health = "ok";
+  auto node = sys.spawn(node_actor, identity.id, dispatcher, committer,
+                        static_cast<size_t>(cfg.get_int("cluster.commandQueueCapacity")),
+                        std::chrono::milliseconds(cfg.get_int("cluster.commandDeadlineMs")), view);
+  auto consensus = sys.spawn<caf::detached>(consensus_actor, co, node);
+  auto auth_view = std::make_shared<auth_snapshot>();
+  auto auth = sys.spawn<caf::detached>(auth_actor, co.metastore_uri, auth_view);
+  auto clock = sys.spawn(clock_actor, std::vector<caf::actor>{consensus, node, auth}, tick);
+
+  net::node_services services;
+  services.system = &sys;
+  services.node = node;
+  services.committer = committer;
+  services.consensus = consensus;
+  services.store = store;
+  services.auth = auth;
+  services.auth_view = auth_view;
+  services.max_body_bytes = limits.max_body_bytes;
+  services.max_event_bytes = static_cast<size_t>(cfg.get_int("ingest.maxEventBytes"));
+  services.ioc = &ioc;
+  services.query_pool = &query_pool;
+  services.query_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
+  services.query_max_memory = static_cast<size_t>(cfg.get_int("query.maxMemoryBytes"));
+  services.heartbeat_stale = std::max(co.lease / 2, 3 * tick);
+  net::add_system_routes(routes, services);
+  net::add_ingest_routes(routes, services);
+  net::add_event_routes(routes, services);
+  net::add_query_routes(routes, services);
+  net::add_cluster_routes(routes, services);
 
   std::promise<int> stop_signal;
   boost::asio::signal_set signals{ioc, SIGINT, SIGTERM};

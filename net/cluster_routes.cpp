@@ -1,0 +1,85 @@
+/// GET /api/cluster: every node's id, name, role, addresses, epoch,
+/// generation, heartbeat age, data age and health, from the metastore's
+/// membership table as the consensus module last read it.
+#include "actors/consensus_actor.hpp"
+#include "net/actor_bridge.hpp"
+#include "net/auth.hpp"
+#include "net/node_services.hpp"
+
+#include <chrono>
+
+namespace cairn::net {
+
+namespace {
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+void add_string(std::string& out, const char* name, std::string_view v) {
+  out += ",\"";
+  out += name;
+  out += "\":\"";
+  json_escape_into(out, v);
+  out += "\"";
+}
+
+} // namespace
+
+void add_cluster_routes(router& r, const node_services& s) {
+  r.add(http::verb::get, "/api/cluster", "cluster",
+        require_read(s, [s](request& req, const request_info&, responder respond) {
+          auto version = req.version();
+          auto keep_alive = req.keep_alive();
+          ask(
+            *s.system, s.consensus, std::chrono::milliseconds(5000),
+            [=](const std::vector<meta::node_info>& nodes) {
+              auto now = unix_ms();
+              std::string body = "[";
+              for (const auto& n : nodes) {
+                if (body.size() > 1)
+                  body += ",";
+                auto age = now - n.last_heartbeat_ms;
+                body += "{\"Id\":\"";
+                json_escape_into(body, n.id);
+                body += "\"";
+                add_string(body, "Name", n.name);
+                add_string(body, "Role", n.role);
+                body += n.role == "leader" ? ",\"IsLeading\":true" : ",\"IsLeading\":false";
+                add_string(body, "ClusterListenUri", n.cluster_uri);
+                add_string(body, "InternalApiUri", n.internal_uri);
+                add_string(body, "ApiUri", n.api_uri);
+                add_string(body, "ShardId", n.shard_id);
+                body += ",\"Epoch\":" + std::to_string(n.epoch);
+                body += ",\"Generation\":" + std::to_string(n.generation);
+                body += ",\"MillisecondsSinceLastHeartbeat\":" + std::to_string(age);
+                body += ",\"DataAgeMilliseconds\":" + std::to_string(n.data_age_ms);
+                body += std::string{",\"IsConnected\":"} +
+                        (age < s.heartbeat_stale.count() ? "true" : "false");
+                add_string(body, "Health",
+                           age < s.heartbeat_stale.count() ? (n.health.empty() ? "ok" : n.health)
+                                                           : "unreachable: no heartbeat");
+                body += "}";
+              }
+              body += "]";
+              request stub;
+              stub.version(version);
+              stub.keep_alive(keep_alive);
+              respond(json_response(stub, http::status::ok, std::move(body)));
+            },
+            [=](caf::error& err) {
+              request stub;
+              stub.version(version);
+              stub.keep_alive(keep_alive);
+              auto res = error_response(stub, http::status::service_unavailable,
+                                        "the consensus module did not answer: " + to_string(err));
+              res.set(http::field::retry_after, "1");
+              respond(std::move(res));
+            },
+            nodes_atom::value);
+        }));
+}
+
+} // namespace cairn::net
