@@ -36,30 +36,46 @@ bool store_source::scan_buffer(const query::scan_request& request,
   return go_on;
 }
 
-bool store_source::scan_blocks(const query::scan_request& request,
-                               const query::chunk_callback& chunk) {
+std::vector<storage::block_info> store_source::list_candidates(const query::scan_request& request) {
   auto blocks = store_->list_blocks(request.from_ns, request.to_ns);
   if (!blocks) {
     spdlog::warn("query: listing blocks failed: {}", blocks.error().to_string());
-    return true;
+    return {};
   }
-  auto visit = [&](const storage::block_info& b) {
-    if (request.filter && !request.filter->may_match(b.summary)) {
+  std::vector<storage::block_info> out;
+  out.reserve(blocks->size());
+  for (auto& b : *blocks) {
+    if (request.filter && !request.filter->may_match(b.summary))
       ++blocks_skipped_;
+    else
+      out.push_back(std::move(b));
+  }
+  return out;
+}
+
+const storage::record_batch* store_source::read_block(const storage::block_info& block) {
+  if (!store_->read_block(block.key, batch_))
+    return nullptr;
+  ++blocks_read_;
+  block_bytes_read_ += block.stored_bytes;
+  return &batch_;
+}
+
+bool store_source::scan_blocks(const query::scan_request& request,
+                               const query::chunk_callback& chunk) {
+  auto blocks = list_candidates(request);
+  auto visit = [&](const storage::block_info& b) {
+    auto batch = read_block(b);
+    if (!batch) // rewritten by retention since listing: its events are gone or moved
       return true;
-    }
-    auto read = store_->read_block(b.key, batch_);
-    if (!read) // rewritten by retention since listing: its events are gone or moved
-      return true;
-    ++blocks_read_;
-    return chunk(&b.summary, batch_);
+    return chunk(&b.summary, *batch);
   };
   if (request.newest_first) {
-    for (auto i = blocks->rbegin(); i != blocks->rend(); ++i)
+    for (auto i = blocks.rbegin(); i != blocks.rend(); ++i)
       if (!visit(*i))
         return false;
   } else {
-    for (const auto& b : *blocks)
+    for (const auto& b : blocks)
       if (!visit(b))
         return false;
   }
@@ -67,12 +83,13 @@ bool store_source::scan_blocks(const query::scan_request& request,
 }
 
 void store_source::scan(const query::scan_request& request, const query::chunk_callback& chunk) {
-  blocks_skipped_ = blocks_read_ = 0;
+  const bool blocks = parts_ != parts::buffer;
+  const bool buffer = parts_ != parts::blocks;
   if (request.newest_first) {
-    if (scan_buffer(request, chunk))
+    if ((!buffer || scan_buffer(request, chunk)) && blocks)
       scan_blocks(request, chunk);
   } else {
-    if (scan_blocks(request, chunk))
+    if ((!blocks || scan_blocks(request, chunk)) && buffer)
       scan_buffer(request, chunk);
   }
 }

@@ -4,23 +4,46 @@
 /// the write-ahead buffer is delivered in slices. Newest-first scans read the
 /// buffer (the most recent events) before the blocks, newest block first.
 ///
+/// The memoizing executor (actors/query_memo.hpp) drives the parts itself:
+/// list_candidates and read_block per block, then scan() restricted to the
+/// buffer with set_parts(parts::buffer).
+///
 /// One instance per query and thread: it reuses its decode buffers.
 #include "query/source.hpp"
 #include "storage/event_store.hpp"
 
 #include <memory>
+#include <vector>
 
 namespace cairn {
 
 class store_source final : public query::event_source {
 public:
+  /// Which parts of the store scan() visits.
+  enum class parts { all, blocks, buffer };
+
   explicit store_source(std::shared_ptr<storage::event_store> store) : store_(std::move(store)) {}
 
   void scan(const query::scan_request& request, const query::chunk_callback& chunk) override;
 
-  /// Blocks skipped by their summaries in the last scan.
+  /// Restricts later scans to the blocks or to the buffer.
+  void set_parts(parts p) noexcept { parts_ = p; }
+
+  /// Blocks overlapping [request.from_ns, request.to_ns) that the request's
+  /// filter cannot rule out, in key order; counts the others as skipped.
+  std::vector<storage::block_info> list_candidates(const query::scan_request& request);
+
+  /// Decodes one block; null if it is gone (rewritten or deleted by
+  /// retention since it was listed). The batch lives until the next read.
+  const storage::record_batch* read_block(const storage::block_info& block);
+
+  /// Blocks skipped by their summaries since construction or reset_counters().
   uint64_t blocks_skipped() const noexcept { return blocks_skipped_; }
+  /// Blocks decoded since construction or reset_counters().
   uint64_t blocks_read() const noexcept { return blocks_read_; }
+  /// Compressed block bytes decoded since construction or reset_counters().
+  uint64_t block_bytes_read() const noexcept { return block_bytes_read_; }
+  void reset_counters() noexcept { blocks_skipped_ = blocks_read_ = block_bytes_read_ = 0; }
 
 private:
   bool scan_buffer(const query::scan_request& request, const query::chunk_callback& chunk);
@@ -28,8 +51,10 @@ private:
 
   std::shared_ptr<storage::event_store> store_;
   storage::record_batch batch_;
+  parts parts_ = parts::all;
   uint64_t blocks_skipped_ = 0;
   uint64_t blocks_read_ = 0;
+  uint64_t block_bytes_read_ = 0;
 };
 
 } // namespace cairn

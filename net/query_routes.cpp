@@ -2,12 +2,19 @@
 /// filtered GET /api/events. Queries run on the bounded query pool, never on
 /// I/O threads, so heavy scans cannot stall ingestion; `query.timeoutMs`
 /// cancels a scan through the executor's cancel flag.
+///
+/// /api/data memoizes per-block partial results (actors/query_memo.hpp) and,
+/// with diagnostics.otlpEndpoint set, exports each query as OTLP spans
+/// (net/otlp_exporter.hpp) in the background.
 #include "actors/metrics.hpp"
+#include "actors/query_memo.hpp"
+#include "actors/query_tracer.hpp"
 #include "actors/store_source.hpp"
 #include "net/auth.hpp"
 #include "net/decode/timestamp.hpp"
 #include "net/event_json.hpp"
 #include "net/node_services.hpp"
+#include "net/otlp_exporter.hpp"
 #include "query/executor.hpp"
 #include "query/parse_error.hpp"
 #include "query/result_json.hpp"
@@ -15,7 +22,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
+#include <cstdlib>
 
 namespace cairn::net {
 
@@ -76,8 +86,52 @@ http::status status_for(const query::query_error& e) {
                                         : http::status::bad_request;
 }
 
-void handle_data(const node_services& s, request& req, const request_info& info,
-                 responder respond) {
+/// Node-wide query state shared by every /api/data request.
+struct query_runtime {
+  std::shared_ptr<query::memo_cache> memo;
+  std::shared_ptr<otlp_exporter> exporter; ///< null: tracing off
+};
+
+/// Fills `trace` from one run; `error` is empty on success.
+void record_spans(query_trace& trace, const std::string& text, int64_t started_ns,
+                  int64_t planned_ns, int64_t merge_start_ns, int64_t ended_ns,
+                  const memo_run_report& report, const store_source& source,
+                  const query::query_stats& stats, const std::string& error) {
+  auto& root = trace.root();
+  root.start_ns = started_ns;
+  root.end_ns = ended_ns;
+  root.attributes = {{"db.system", std::string{"cairn"}},
+                     {"db.statement", text},
+                     {"cairn.events.scanned", static_cast<int64_t>(stats.events_scanned)},
+                     {"cairn.events.matched", static_cast<int64_t>(stats.events_matched)}};
+  if (!error.empty()) {
+    root.error = true;
+    root.status_message = error;
+  }
+  trace.add_child("query.plan", started_ns, planned_ns);
+  if (report.blocks_start_ns == 0) // failed before scanning
+    return;
+  auto& blocks = trace.add_child("query.scan", report.blocks_start_ns, report.blocks_end_ns);
+  blocks.attributes = {
+    {"cairn.scan.part", std::string{report.bypassed ? "all" : "blocks"}},
+    {"cairn.blocks.read", static_cast<int64_t>(source.blocks_read())},
+    {"cairn.blocks.skipped", static_cast<int64_t>(source.blocks_skipped())},
+    {"cairn.blocks.memo_hits", static_cast<int64_t>(report.memo_hits)},
+    {"cairn.events.scanned", static_cast<int64_t>(report.block_events)},
+    {"cairn.memo.bypassed", static_cast<int64_t>(report.bypassed)}};
+  if (!report.bypassed && report.buffer_end_ns != 0) {
+    auto& buffer = trace.add_child("query.scan", report.buffer_start_ns, report.buffer_end_ns);
+    buffer.attributes = {{"cairn.scan.part", std::string{"buffer"}},
+                         {"cairn.events.scanned", static_cast<int64_t>(report.buffer_events)}};
+  }
+  if (merge_start_ns != 0) {
+    auto& merge = trace.add_child("query.merge", merge_start_ns, ended_ns);
+    merge.attributes = {{"cairn.merge.partials_ms", report.merge_ms}};
+  }
+}
+
+void handle_data(const node_services& s, const query_runtime& rt, request& req,
+                 const request_info& info, responder respond) {
   auto q = query_param(info.query, "q");
   if (!q || q->empty())
     return respond(error_response(req, http::status::bad_request, "the q parameter is required"));
@@ -88,20 +142,36 @@ void handle_data(const node_services& s, request& req, const request_info& info,
     return respond(error_response(req, http::status::bad_request, error));
   auto version = req.version();
   auto keep_alive = req.keep_alive();
-  run_on_pool(s, [s, text = *q, from, to, version, keep_alive, respond](
+  run_on_pool(s, [s, rt, text = *q, from, to, version, keep_alive, respond](
                    const std::atomic<bool>* cancel) {
     metrics::instance().queries++;
+    std::optional<query_trace> trace;
+    if (rt.exporter)
+      trace.emplace();
+    const int64_t started_ns = unix_ns_now();
+    int64_t planned_ns = 0, merge_start_ns = 0;
+    auto started = std::chrono::steady_clock::now();
+    store_source source{s.store};
+    query::query_stats stats;
+    memo_run_report report;
+    auto export_trace = [&](const std::string& failure) {
+      if (!trace)
+        return;
+      int64_t ended_ns = unix_ns_now();
+      record_spans(*trace, text, started_ns, planned_ns ? planned_ns : ended_ns, merge_start_ns,
+                   ended_ns, report, source, stats, failure);
+      rt.exporter->submit(*trace);
+    };
     try {
-      auto started = std::chrono::steady_clock::now();
       auto plan = query::query_plan::compile(text, unix_ns_now());
       query::query_options opts;
       opts.from_ns = from.value_or(INT64_MIN);
       opts.to_ns = to.value_or(unix_ns_now() + 1);
       opts.max_memory_bytes = s.query_max_memory;
       opts.cancel = cancel;
-      store_source source{s.store};
-      query::query_stats stats;
-      auto partial = query::execute_partial(plan, source, opts, &stats);
+      planned_ns = unix_ns_now();
+      auto partial = execute_memoized(plan, source, opts, rt.memo.get(), stats, report);
+      merge_start_ns = unix_ns_now();
       auto result = partial.finish(opts.from_ns, opts.to_ns);
       auto body = query::to_seq_json(result);
       // Replace the engine's statistics with the node's fuller view.
@@ -113,14 +183,19 @@ void handle_data(const node_services& s, request& req, const request_info& info,
         body += ",\"Statistics\":{\"ElapsedMilliseconds\":" + std::to_string(ms) +
                 ",\"ScannedEvents\":" + std::to_string(stats.events_scanned) +
                 ",\"BlocksRead\":" + std::to_string(source.blocks_read()) +
-                ",\"BlocksSkipped\":" + std::to_string(source.blocks_skipped()) + "}}";
+                ",\"BlocksSkipped\":" + std::to_string(source.blocks_skipped()) +
+                ",\"MemoHits\":" + std::to_string(report.memo_hits) +
+                ",\"MemoMisses\":" + std::to_string(report.memo_misses) +
+                ",\"MemoBypassed\":" + (report.bypassed ? "true" : "false") + "}}";
       }
+      export_trace({});
       request stub;
       stub.version(version);
       stub.keep_alive(keep_alive);
       respond(json_response(stub, http::status::ok, std::move(body)));
     } catch (const query::query_error& e) {
       metrics::instance().query_errors++;
+      export_trace(e.what());
       respond(query_error_response(version, keep_alive, status_for(e), e));
     }
   });
@@ -178,10 +253,52 @@ void search_events(const node_services& s, request& req, const request_info& inf
   });
 }
 
+namespace {
+
+/// A setting the caller did not wire: its CAIRN_* environment override,
+/// which config::load would have applied too.
+std::optional<std::string> env_setting(const char* name) {
+  if (const char* v = std::getenv(name))
+    return std::string{v};
+  return std::nullopt;
+}
+
+query_runtime make_query_runtime(const node_services& s) {
+  query_runtime rt;
+  size_t memo_bytes = query::default_memo_bytes;
+  if (s.query_memo_bytes) {
+    memo_bytes = *s.query_memo_bytes;
+  } else if (auto v = env_setting("CAIRN_QUERY_MEMOBYTES")) {
+    try {
+      memo_bytes = static_cast<size_t>(std::stoull(*v));
+    } catch (const std::exception&) {
+      spdlog::warn("query: ignoring CAIRN_QUERY_MEMOBYTES='{}'", *v);
+    }
+  }
+  rt.memo = std::make_shared<query::memo_cache>(memo_bytes);
+  auto endpoint = s.otlp_endpoint ? *s.otlp_endpoint
+                                  : env_setting("CAIRN_DIAGNOSTICS_OTLPENDPOINT").value_or("");
+  if (!endpoint.empty()) {
+    if (auto ep = parse_http_endpoint(endpoint)) {
+      otlp_exporter::options o;
+      o.node_name = s.node_name;
+      rt.exporter = std::make_shared<otlp_exporter>(std::move(*ep), std::move(o));
+      spdlog::info("query spans go to {}", endpoint);
+    } else {
+      spdlog::warn("diagnostics.otlpEndpoint '{}' is not an http:// URI: query spans are off",
+                   endpoint);
+    }
+  }
+  return rt;
+}
+
+} // namespace
+
 void add_query_routes(router& r, const node_services& s) {
+  auto rt = make_query_runtime(s);
   r.add(http::verb::get, "/api/data", "data",
-        require_read(s, [s](request& req, const request_info& info, responder respond) {
-          handle_data(s, req, info, std::move(respond));
+        require_read(s, [s, rt](request& req, const request_info& info, responder respond) {
+          handle_data(s, rt, req, info, std::move(respond));
         }));
 }
 

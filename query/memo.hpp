@@ -1,0 +1,103 @@
+#pragma once
+/// Memoization of per-block partial results (issue 9 item 4).
+///
+/// Blocks are immutable, so the partial result of a query over one block
+/// depends only on the query, the block's content and, for blocks that
+/// straddle an edge of the request range, on that range. A query that is run
+/// again (dashboards refresh, users page) can merge cached partials of the
+/// blocks it already saw and decode only new blocks plus the write-ahead
+/// buffer, which is never cached.
+///
+/// Caveats:
+/// - Entries are serialized partials (partial_result::serialize); they are
+///   deserialized with the plan of the current run, which is compiled from
+///   the same normalized text, so the layouts match.
+/// - Queries that call Now() have results that depend on the clock: their
+///   fingerprint includes now_ns, so they never hit (they still work).
+/// - Time-bucketed queries (`group by time(d)`) align buckets on the range
+///   start: the fingerprint includes that phase (origin mod d).
+#include "query/planner.hpp"
+#include "query/query_plan.hpp"
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace cairn::query {
+
+/// Default bound of the memo cache (query.memoBytes).
+inline constexpr size_t default_memo_bytes = size_t{64} << 20;
+
+/// A thread-safe LRU map from memo keys to serialized partial results,
+/// bounded in bytes (keys + values + a fixed per-entry overhead).
+///
+/// Lifecycle: one per node, created at start and shared (shared_ptr) by
+/// every query thread; all members may be called from any thread. Values are
+/// handed out as shared_ptr so an eviction never invalidates a reader.
+class memo_cache {
+public:
+  /// Counters since creation (a consistent snapshot).
+  struct counters {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t insertions = 0;
+    uint64_t evictions = 0;
+    uint64_t rejected = 0; ///< values too large to be worth caching
+    size_t bytes = 0;      ///< currently held (accounting bytes)
+    size_t entries = 0;
+  };
+
+  /// @param capacity_bytes 0 disables the cache (every get misses, put drops).
+  explicit memo_cache(size_t capacity_bytes) : capacity_(capacity_bytes) {}
+  memo_cache(const memo_cache&) = delete;
+  memo_cache& operator=(const memo_cache&) = delete;
+
+  /// The cached bytes for `key` (and marks it recently used), or null.
+  std::shared_ptr<const std::string> get(const std::string& key);
+
+  /// Stores `value` under `key`, evicting least recently used entries to stay
+  /// within the capacity. Values above capacity/8 are not stored: one huge
+  /// partial (a group by @Id) would flush everything else for little gain.
+  void put(const std::string& key, std::string value);
+
+  counters snapshot() const;
+  size_t capacity() const noexcept { return capacity_; }
+
+  /// Bytes charged per entry besides key and value (list node, map slot).
+  static constexpr size_t entry_overhead = 128;
+
+private:
+  struct entry {
+    std::string key;
+    std::shared_ptr<const std::string> value;
+    size_t charge;
+  };
+  using lru_list = std::list<entry>; ///< front = most recently used
+
+  void evict_to(size_t target);
+
+  const size_t capacity_;
+  mutable std::mutex mutex_;
+  lru_list lru_;
+  std::unordered_map<std::string_view, lru_list::iterator> index_; ///< views into lru_ keys
+  counters counters_;
+};
+
+/// `text` with runs of whitespace outside quoted literals collapsed to one
+/// space and the ends trimmed, so reformatting a query keeps its memo
+/// entries. Texts containing '/' (regex literals or division: ambiguous to a
+/// lexer-free scan) are only trimmed. `uses_now` is set if Now( appears
+/// outside literals.
+std::string normalize_query_text(std::string_view text, bool& uses_now);
+
+/// The part of every memo key that identifies the query and the parts of the
+/// request that change any block's partial: normalized text, Now() when
+/// used, and the bucket phase of time-grouped queries.
+/// @pre `filter` is plan_blocks(plan, opts) of the run.
+std::string memo_fingerprint(const query_plan& plan, const block_filter& filter);
+
+} // namespace cairn::query

@@ -1,0 +1,135 @@
+/// The memo cache (LRU bound, replacement, rejection of huge values) and the
+/// memo fingerprint (normalization, Now(), bucket phase).
+#include "query/memo.hpp"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+#include <vector>
+
+namespace cairn::query {
+
+namespace {
+
+struct memo_fixture {
+  static std::string value(size_t n, char c = 'x') { return std::string(n, c); }
+  static size_t charge(const std::string& key, size_t n) {
+    return key.size() + n + memo_cache::entry_overhead;
+  }
+};
+
+} // namespace
+
+TEST_SUITE("query.memo") {
+
+TEST_CASE_FIXTURE(memo_fixture, "a stored value is returned until evicted by newer ones") {
+  memo_cache cache{8 * charge("k0", 900)};
+  for (int i = 0; i < 8; ++i)
+    cache.put("k" + std::to_string(i), value(900, char('a' + i)));
+  auto v = cache.get("k0");
+  REQUIRE(v);
+  CHECK(*v == value(900, 'a'));
+  // k0 was just used: the next insertion evicts k1, the least recently used.
+  cache.put("k8", value(900));
+  CHECK(cache.get("k1") == nullptr);
+  CHECK(cache.get("k0") != nullptr);
+  auto c = cache.snapshot();
+  CHECK(c.evictions == 1);
+  CHECK(c.entries == 8);
+  CHECK(c.bytes <= cache.capacity());
+  CHECK(c.hits == 2);
+  CHECK(c.misses == 1);
+}
+
+TEST_CASE_FIXTURE(memo_fixture, "replacing a key keeps one entry and its accounting") {
+  memo_cache cache{1 << 20};
+  cache.put("k", value(100));
+  cache.put("k", value(200));
+  auto c = cache.snapshot();
+  CHECK(c.entries == 1);
+  CHECK(c.bytes == charge("k", 200));
+  CHECK(cache.get("k")->size() == 200);
+}
+
+TEST_CASE_FIXTURE(memo_fixture, "values above an eighth of the capacity and a zero capacity are not stored") {
+  memo_cache cache{8000};
+  cache.put("big", value(1000));
+  CHECK(cache.get("big") == nullptr);
+  CHECK(cache.snapshot().rejected == 1);
+  memo_cache off{0};
+  off.put("k", value(1));
+  CHECK(off.get("k") == nullptr);
+}
+
+TEST_CASE_FIXTURE(memo_fixture, "a value handed out survives its eviction") {
+  memo_cache cache{8 * charge("k0", 100)};
+  cache.put("k0", value(100, 'q'));
+  auto held = cache.get("k0");
+  REQUIRE(held);
+  for (int i = 1; i < 20; ++i)
+    cache.put("k" + std::to_string(i), value(100));
+  CHECK(cache.get("k0") == nullptr);
+  CHECK(*held == value(100, 'q'));
+}
+
+TEST_CASE_FIXTURE(memo_fixture, "concurrent users keep the byte bound") {
+  memo_cache cache{64 * 1024};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&cache, t] {
+      for (int i = 0; i < 2000; ++i) {
+        std::string key = "k" + std::to_string((i * 7 + t) % 300);
+        if (!cache.get(key))
+          cache.put(key, std::string(500, 'v'));
+      }
+    });
+  for (auto& th : threads)
+    th.join();
+  auto c = cache.snapshot();
+  CHECK(c.bytes <= cache.capacity());
+  CHECK(c.hits + c.misses == 8000);
+  CHECK(c.entries > 0);
+}
+
+TEST_CASE("normalization collapses whitespace outside literals only") {
+  bool now = false;
+  CHECK(normalize_query_text("  select  count(*)\n from   stream ", now) ==
+        "select count(*) from stream");
+  CHECK_FALSE(now);
+  CHECK(normalize_query_text("select x from stream where A = 'a  b'", now) ==
+        "select x from stream where A = 'a  b'");
+  CHECK(normalize_query_text("A = 'it''s  x'   and B", now) == "A = 'it''s  x' and B");
+  CHECK(normalize_query_text("\"free  text\"", now) == "\"free  text\"");
+  // '/' may open a regex literal: whitespace is kept verbatim.
+  CHECK(normalize_query_text(" @Message = /a  b/ ", now) == "@Message = /a  b/");
+}
+
+TEST_CASE("normalization detects Now() calls outside literals") {
+  bool now = false;
+  normalize_query_text("select count(*) from stream where @Timestamp > now () - 1h", now);
+  CHECK(now);
+  normalize_query_text("select count(*) from stream where Message = 'Now()'", now);
+  CHECK_FALSE(now);
+  normalize_query_text("select count(*) from stream where KnowIt = 1 and Now = 2", now);
+  CHECK_FALSE(now);
+}
+
+TEST_CASE("fingerprints differ by Now() time and by bucket phase only when relevant") {
+  auto a = query_plan::compile("select count(*) from stream group by time(1m)", 1000);
+  auto b = query_plan::compile("select count(*) from stream  group by time(1m)", 2000);
+  block_filter f1, f2, f3;
+  f1.from_ns = 0;
+  f2.from_ns = 60'000'000'000;
+  f3.from_ns = 30'000'000'000;
+  CHECK(memo_fingerprint(*a, f1) == memo_fingerprint(*b, f2));
+  CHECK(memo_fingerprint(*a, f1) != memo_fingerprint(*a, f3));
+  auto n1 = query_plan::compile("select count(*) from stream where @Timestamp < Now()", 1000);
+  auto n2 = query_plan::compile("select count(*) from stream where @Timestamp < Now()", 2000);
+  CHECK(memo_fingerprint(*n1, f1) != memo_fingerprint(*n2, f1));
+  auto p = query_plan::compile("select count(*) from stream", 1000);
+  CHECK(memo_fingerprint(*p, f1) == memo_fingerprint(*p, f3));
+}
+
+}
+
+} // namespace cairn::query
