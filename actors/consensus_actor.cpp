@@ -108,6 +108,10 @@ void lease_round(self_ptr self) {
     ls.holder = o.node_id;
     ls.valid_until_steady_ns =
       o.manual_leader ? INT64_MAX : steady_ns(sent_at + o.lease - lease_safety_margin(o));
+    // The window in wall-clock terms, for the fencing checks of the tests.
+    spdlog::debug("lease window: node={} epoch={} from_ms={} to_ms={}", o.node_id, lease->epoch,
+                  now, o.manual_leader ? INT64_MAX
+                                       : now + (o.lease - lease_safety_margin(o)).count());
   } else {
     st.holding = false;
     ls.kind = lease_status::held_elsewhere;

@@ -66,3 +66,49 @@ stop_node() {
   end=$(date +%s%N)
   echo $(((end - start) / 1000000))
 }
+
+# ---- cluster helpers (PostgreSQL metastore shared by several nodes) --------
+
+# start_pg_metastore: starts a throwaway PostgreSQL (stopped at exit).
+start_pg_metastore() {
+  local src=${CAIRN_SOURCE_DIR:?}
+  eval "$("$src/tools/pg-test-server.sh" start)"
+  PG_DIR=$CAIRN_PG_DIR
+  trap '"$CAIRN_SOURCE_DIR/tools/pg-test-server.sh" stop "$PG_DIR" >/dev/null 2>&1 || true; cleanup' EXIT
+}
+
+declare -A URL PID
+
+# setup_node N: storage $WORK/nN configured for the PostgreSQL metastore,
+# with TICK and LEASE (ms) and debug logs (lease windows).
+setup_node() {
+  local n=$1 s="$WORK/n$1"
+  mkdir -p "$s"
+  "$CAIRN_BIN" config set --storage "$s" -k storage.secretKey -v "$("$CAIRN_BIN" show-key --generate)"
+  "$CAIRN_BIN" config set --storage "$s" -k cluster.tickMs -v "${TICK:-200}"
+  "$CAIRN_BIN" config set --storage "$s" -k cluster.leaseMs -v "${LEASE:-2000}"
+  "$CAIRN_BIN" config set --storage "$s" -k node.name -v "n$n"
+  "$CAIRN_BIN" config set --storage "$s" -k diagnostics.logLevel -v debug
+  "$CAIRN_BIN" secret set --storage "$s" -k metastore.connectionString -v "$CAIRN_TEST_PG" 2>/dev/null
+}
+
+# launch N: starts node N; sets URL[N] and PID[N].
+launch() {
+  start_node "$WORK/n$1"
+  URL[$1]=$NODE_URL
+  PID[$1]=$NODE_PID
+}
+
+role_of() { curl -s -m 2 "${URL[$1]}/health" | grep -o '"role":"[a-z]*"' | cut -d'"' -f4; }
+
+# check_lease_windows LOG...: the wall-clock windows in which nodes may act
+# as leader ("lease window" debug lines) never overlap between nodes, and
+# each new holder has a higher epoch. Prints the number of windows checked.
+check_lease_windows() {
+  cat "$@" | grep -o 'lease window: node=[^ ]* epoch=[0-9]* from_ms=[0-9]* to_ms=[0-9]*' |
+    sed 's/[a-z_]*=//g; s/lease window: //' | sort -k3,3n |
+    awk '{ if (NR > 1 && $1 != pn && $3 < pto) { print "overlap: " pn " until " pto " and " $1 " from " $3; bad=1 }
+           if (NR > 1 && $1 != pn && $2 <= pe) { print "epoch did not grow: " pe " -> " $2; bad=1 }
+           if ($1 != pn || $4 > pto) pto = $4; pn = $1; pe = $2; n++ }
+         END { print n " lease windows checked"; exit bad }' || fail "lease windows overlap"
+}

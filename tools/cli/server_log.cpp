@@ -17,7 +17,9 @@ void setup_server_log(const std::string& storage_root, const std::string& level)
   auto logger =
     std::make_shared<spdlog::logger>("cairn", spdlog::sinks_init_list{console, file});
   logger->set_level(spdlog::level::from_str(level));
-  logger->flush_on(spdlog::level::warn);
+  // At debug level the log is a test/diagnosis trace: flush every line so a
+  // SIGKILLed node leaves its last decisions on disk.
+  logger->flush_on(std::min(spdlog::level::warn, spdlog::level::from_str(level)));
   spdlog::set_default_logger(logger);
   spdlog::flush_every(std::chrono::seconds(1));
 }
