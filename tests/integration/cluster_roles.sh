@@ -7,6 +7,21 @@ TICK=200
 LEASE=2000
 start_pg_metastore
 
+leaders() {
+  local out=""
+  for n in "$@"; do [ "$(role_of "$n")" = leader ] && out="$out $n"; done
+  echo $out
+}
+wait_one_leader() { # among the given nodes; echoes it
+  for _ in $(seq 1 200); do
+    local l; l=$(leaders "$@")
+    if [ "$(echo "$l" | wc -w)" = 1 ]; then echo "$l"; return 0; fi
+    sleep 0.05
+  done
+  fail "no single leader among $*: '$(leaders "$@")'"
+}
+post() { curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST "$1/ingest/clef" --data-binary "$2"; }
+
 for n in 1 2 3; do setup_node $n; done
 for n in 1 2 3; do launch $n; done
 leader=$(wait_one_leader 1 2 3)
