@@ -2,6 +2,7 @@
 
 #include "storage/json_scan.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -178,7 +179,39 @@ bool property_decoder::open(std::string_view layout, std::string_view dict, std:
   return d.at_end() && v == v_end;
 }
 
-bool property_decoder::append_value(uint32_t key, std::string& out) {
+/// Appends to a std::string through a raw pointer: std::string::push_back
+/// is not inlined and dominated decoding. Grows geometrically; finish()
+/// trims the string to what was written.
+struct text_writer {
+  std::string& s;
+  size_t n;
+
+  explicit text_writer(std::string& str) : s(str), n(str.size()) {}
+  /// Makes room for `k` more bytes and returns where they go.
+  char* room(size_t k) {
+    if (s.size() < n + k)
+      s.resize(std::max(2 * s.size(), n + k + 256));
+    return s.data() + n;
+  }
+  void put(char c) {
+    *room(1) = c;
+    ++n;
+  }
+  void put(std::string_view v) {
+    std::memcpy(room(v.size()), v.data(), v.size());
+    n += v.size();
+  }
+  void quoted(std::string_view v) {
+    char* p = room(v.size() + 2);
+    *p = '"';
+    std::memcpy(p + 1, v.data(), v.size());
+    p[v.size() + 1] = '"';
+    n += v.size() + 2;
+  }
+  void finish() { s.resize(n); }
+};
+
+bool property_decoder::append_value(uint32_t key, text_writer& out) {
   auto& r = streams_[key];
   uint8_t tag;
   if (!r.fixed(tag))
@@ -191,11 +224,9 @@ bool property_decoder::append_value(uint32_t key, std::string& out) {
         return false;
       if (tag == tag_string) {
         strings_[key].push_back(s);
-        out.push_back('"');
-        out.append(s);
-        out.push_back('"');
+        out.quoted(s);
       } else {
-        out.append(s);
+        out.put(s);
       }
       return true;
     }
@@ -203,23 +234,20 @@ bool property_decoder::append_value(uint32_t key, std::string& out) {
       uint64_t z;
       if (!r.varint(z))
         return false;
-      char buf[24];
-      auto res = std::to_chars(buf, buf + sizeof buf, unzigzag(z));
-      out.append(buf, res.ptr);
+      char* p = out.room(24);
+      out.n += size_t(std::to_chars(p, p + 24, unzigzag(z)).ptr - p);
       return true;
     }
     case tag_string_ref: {
       uint64_t i;
       if (!r.varint(i) || i >= strings_[key].size())
         return false;
-      out.push_back('"');
-      out.append(strings_[key][i]);
-      out.push_back('"');
+      out.quoted(strings_[key][i]);
       return true;
     }
-    case tag_true: out.append("true"); return true;
-    case tag_false: out.append("false"); return true;
-    case tag_null: out.append("null"); return true;
+    case tag_true: out.put("true"); return true;
+    case tag_false: out.put("false"); return true;
+    case tag_null: out.put("null"); return true;
     default: break;
   }
   if (tag < tag_decimal)
@@ -238,34 +266,44 @@ bool property_decoder::append_value(uint32_t key, std::string& out) {
     std::memset(digits, '0', pad);
     n = frac + 1;
   }
+  char* p = out.room(n + 2);
   if (negative)
-    out.push_back('-');
-  out.append(digits, n - frac);
-  out.push_back('.');
-  out.append(digits + n - frac, frac);
+    *p++ = '-';
+  std::memcpy(p, digits, n - frac);
+  p += n - frac;
+  *p++ = '.';
+  std::memcpy(p, digits + n - frac, frac);
+  out.n += (negative ? 1 : 0) + n + 1;
   return true;
 }
 
 bool property_decoder::next(std::string& out) {
-  out.clear();
   uint64_t l;
   if (!layout_.varint(l) || l + 1 >= layout_begin_.size())
     return false;
   spans_.clear();
-  out.push_back('{');
+  out.clear();
+  text_writer w{out};
+  w.put('{');
   for (uint32_t i = layout_begin_[l]; i < layout_begin_[l + 1]; ++i) {
     uint32_t k = layout_keys_[i];
+    auto key = keys_[k];
+    char* p = w.room(key.size() + 4);
     if (i != layout_begin_[l])
-      out.push_back(',');
-    out.push_back('"');
-    out.append(keys_[k]);
-    out.append("\":", 2);
-    size_t begin = out.size();
-    if (!append_value(k, out))
+      *p++ = ',';
+    *p++ = '"';
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    *p++ = '"';
+    *p++ = ':';
+    w.n = size_t(p - out.data());
+    size_t begin = w.n;
+    if (!append_value(k, w))
       return false;
-    spans_.emplace_back(begin, out.size());
+    spans_.emplace_back(begin, w.n);
   }
-  out.push_back('}');
+  w.put('}');
+  w.finish();
   // Views only now: `out` may have moved while growing.
   members_.clear();
   std::string_view text{out};

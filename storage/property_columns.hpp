@@ -70,6 +70,8 @@ private:
   std::vector<json_member> members_;
 };
 
+struct text_writer;
+
 /// Reads shredded objects back, one per call, in record order.
 class property_decoder {
 public:
@@ -83,7 +85,7 @@ public:
   std::span<const json_member> last_members() const noexcept { return members_; }
 
 private:
-  bool append_value(uint32_t key, std::string& out);
+  bool append_value(uint32_t key, text_writer& out);
 
   column_reader layout_;
   std::vector<std::string_view> keys_;
