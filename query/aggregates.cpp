@@ -27,6 +27,7 @@ public:
   value result(arena&) const override { return value::of(double(n_)); }
   void serialize(std::string& out) const override { put_u64(out, n_); }
   bool deserialize(std::string_view& in) override { return get_u64(in, n_); }
+  void add(uint64_t n) noexcept { n_ += n; }
 
 private:
   bool star_;
@@ -327,6 +328,8 @@ private:
 };
 
 } // namespace
+
+void add_star_count(agg_state& s, uint64_t n) noexcept { static_cast<count_state&>(s).add(n); }
 
 std::unique_ptr<agg_state> make_agg_state(const agg_spec& s) {
   switch (s.kind) {

@@ -48,6 +48,11 @@ public:
   virtual bool deserialize(std::string_view& in) = 0;
 };
 
+/// Adds `n` events to a count(*) state in one step (the executor counts
+/// count(*)-only groups in plain integers and flushes them here).
+/// @pre `s` was made for an agg_kind::count_star spec.
+void add_star_count(agg_state& s, uint64_t n) noexcept;
+
 /// A fresh (empty) state for `spec`.
 std::unique_ptr<agg_state> make_agg_state(const agg_spec& spec);
 

@@ -55,6 +55,12 @@ partial_result execute_partial(const std::shared_ptr<const query_plan>& plan_ptr
   std::vector<const expr_node*> args(na);
   for (size_t a = 0; a < na; ++a)
     args[a] = plan.aggs[a].arg.get();
+  // count(*)-only aggregates: count per group in plain integers (no
+  // virtual update per event) and flush into the states at the end.
+  bool star_only = grouped && na > 0;
+  for (size_t a = 0; a < na; ++a)
+    star_only = star_only && plan.aggs[a].kind == agg_kind::count_star;
+  std::vector<uint64_t> star_counts;
   query_stats local;
   query_stats& st = stats ? *stats : local;
 
@@ -89,6 +95,12 @@ partial_result execute_partial(const std::shared_ptr<const query_plan>& plan_ptr
           keys[k] = plan.keys[k]->eval(ctx);
         int64_t bucket = width ? bucket_of(ts, origin, width) : 0;
         size_t g = out.find_or_add_group(partial_result::hash_keys(keys, nk, plan.key_ci, bucket), keys, bucket);
+        if (star_only) {
+          if (g >= star_counts.size())
+            star_counts.resize(g + 1, 0);
+          ++star_counts[g];
+          continue;
+        }
         size_t added = 0;
         for (size_t a = 0; a < na; ++a)
           added += out.state(g, a).update(args[a] ? args[a]->eval(ctx) : value{}, ts, rv.id());
@@ -99,6 +111,9 @@ partial_result execute_partial(const std::shared_ptr<const query_plan>& plan_ptr
     }
     return true;
   });
+  for (size_t g = 0; g < star_counts.size(); ++g)
+    for (size_t a = 0; a < na; ++a)
+      add_star_count(out.state(g, a), star_counts[g]);
   check_limits(out, opts);
   return out;
 }

@@ -1,5 +1,7 @@
 #include "query/like.hpp"
 
+#include <cstring>
+
 namespace cairn::query {
 
 namespace {
@@ -82,11 +84,23 @@ bool like_pattern::matches(std::string_view text) const noexcept {
         return true;
       if (needle_.size() > text.size())
         return false;
-      char first = needle_[0];
-      size_t last = text.size() - needle_.size();
-      for (size_t i = 0; i <= last; ++i)
-        if (lower(text[i]) == first && literal_at(text.substr(i), needle_))
+      // Candidates are found with memchr (vectorised in libc) for both
+      // cases of the first character, then verified.
+      const char lo = needle_[0];
+      const char up = lo >= 'a' && lo <= 'z' ? char(lo - 32) : lo;
+      const char* p = text.data();
+      const char* end = p + (text.size() - needle_.size()) + 1;
+      while (p < end) {
+        auto* a = static_cast<const char*>(std::memchr(p, lo, size_t(end - p)));
+        const char* bound = a ? a : end;
+        auto* b = up != lo ? static_cast<const char*>(std::memchr(p, up, size_t(bound - p))) : nullptr;
+        const char* c = b ? b : a;
+        if (!c)
+          return false;
+        if (literal_at(text.substr(size_t(c - text.data())), needle_))
           return true;
+        p = c + 1;
+      }
       return false;
     }
     case shape::general: return match_from(0, text);

@@ -70,6 +70,8 @@ void partial_result::grow() {
 }
 
 size_t partial_result::find_or_add_group(uint64_t hash, const value* keys, int64_t bucket) {
+  if (last_group_ != SIZE_MAX && groups_[last_group_].hash == hash && keys_equal(last_group_, keys, bucket))
+    return last_group_;
   if ((groups_.size() + 1) * 2 > slots_.size())
     grow();
   size_t mask = slots_.size() - 1;
@@ -77,7 +79,7 @@ size_t partial_result::find_or_add_group(uint64_t hash, const value* keys, int64
   while (uint32_t s = slots_[i]) {
     size_t g = s - 1;
     if (groups_[g].hash == hash && keys_equal(g, keys, bucket))
-      return g;
+      return last_group_ = g;
     i = (i + 1) & mask;
   }
   size_t g = groups_.size();
@@ -90,7 +92,7 @@ size_t partial_result::find_or_add_group(uint64_t hash, const value* keys, int64
     keys_.push_back(keys[k].persist(*arena_));
   slots_[i] = uint32_t(g + 1);
   state_bytes_ += 96 + 48 * plan_->aggs.size();
-  return g;
+  return last_group_ = g;
 }
 
 void partial_result::add_row(int64_t ts, uint64_t id, const value* cols, size_t n) {

@@ -8,6 +8,7 @@
 #include "query/query_plan.hpp"
 #include "query/query_result.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -73,6 +74,9 @@ private:
   std::vector<group> groups_;
   std::vector<value> keys_; ///< key_count values per group
   std::vector<uint32_t> slots_; ///< open addressing: group index + 1, 0 = empty
+  /// The group found last: consecutive events often share it (same time
+  /// bucket, same key run), which skips the probe.
+  size_t last_group_ = SIZE_MAX;
   size_t state_bytes_ = 0;
   std::vector<row> rows_;
 };
