@@ -93,7 +93,7 @@ int node_command(int argc, char** argv) {
     auto cfg = load_config_or_throw(root);
     try {
       cfg.set("cluster.listenUri", a.require("cluster-listen"));
-      cfg.set("cluster.internalApiUri", a.require("internal-api"));
+      cfg.set("cluster.internalApiUri", a.get_or("internal-api", ""));
       cfg.set("cluster.peers", a.get_or("peer-cluster", ""));
       cfg.set("cluster.peerInternalApis", a.get_or("peer-internal-api", ""));
       cfg.set("node.name", a.require("node-name"));

@@ -2,6 +2,7 @@
 /// HTTP listener, and stops gracefully on SIGINT/SIGTERM.
 #include "actors/auth_actor.hpp"
 #include "actors/clock_actor.hpp"
+#include "actors/cluster_gate_actor.hpp"
 #include "actors/committer_actor.hpp"
 #include "actors/config.hpp"
 #include "actors/consensus_actor.hpp"
@@ -20,6 +21,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
@@ -117,6 +119,21 @@ int run_command(int argc, char** argv) {
 
   // 4. Actors.
   caf::actor_system_config caf_cfg;
+  auto cluster_listen = cfg.get("cluster.listenUri");
+  std::string cluster_key;
+  if (!cluster_listen.empty()) {
+    auto key = read_secret(root, cfg, "cluster.key");
+    if (!key || !*key) {
+      spdlog::critical("cluster.listenUri is set but no cluster key is stored ({}); run "
+                       "`cairn node setup ... -k KEY`",
+                       key ? "secret cluster.key missing" : key.error().message);
+      return failure;
+    }
+    cluster_key = **key;
+    caf_cfg.load<caf::io::middleman>();
+    // Notice hung peers (SIGSTOP) instead of waiting forever.
+    caf_cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
+  }
   caf::actor_system sys{caf_cfg};
   auto tick = std::chrono::milliseconds(cfg.get_int("cluster.tickMs"));
   auto committer = sys.spawn<caf::detached>(committer_actor, store);
@@ -181,13 +198,36 @@ int run_command(int argc, char** argv) {
                            : cfg.get("cluster.internalApiUri");
   co.self.shard_id = cfg.get("node.shardId");
   co.self.health = "ok";
+  std::vector<caf::actor> cluster_actors;
+  if (!cluster_listen.empty()) {
+    auto colon = cluster_listen.rfind(':');
+    auto host = cluster_listen.substr(0, colon);
+    auto port = static_cast<uint16_t>(std::stoi(cluster_listen.substr(colon + 1)));
+    auto endpoint = sys.spawn(cluster_endpoint_actor, identity.id);
+    auto gate = sys.spawn(cluster_gate_actor, identity.id, cluster_key, endpoint);
+    auto published = sys.middleman().publish(gate, port, host.c_str(), true);
+    if (!published) {
+      spdlog::critical("cannot open the cluster port {}: {}", cluster_listen,
+                       to_string(published.error()));
+      exit_code = failure;
+    } else {
+      spdlog::info("cluster port listening on {}:{}", host, *published);
+      co.self.cluster_uri = host + ":" + std::to_string(*published);
+    }
+    auto connector = sys.spawn<caf::detached>(peer_connector_actor, identity.id, cluster_key,
+                                              cfg.get_list("cluster.peers"));
+    cluster_actors = {endpoint, gate, connector};
+  }
   auto node = sys.spawn(node_actor, identity.id, dispatcher, committer,
                         static_cast<size_t>(cfg.get_int("cluster.commandQueueCapacity")),
                         std::chrono::milliseconds(cfg.get_int("cluster.commandDeadlineMs")), view);
   auto consensus = sys.spawn<caf::detached>(consensus_actor, co, node);
   auto auth_view = std::make_shared<auth_snapshot>();
   auto auth = sys.spawn<caf::detached>(auth_actor, co.metastore_uri, auth_view);
-  auto clock = sys.spawn(clock_actor, std::vector<caf::actor>{consensus, node, auth}, tick);
+  std::vector<caf::actor> ticked{consensus, node, auth};
+  if (!cluster_actors.empty())
+    ticked.push_back(cluster_actors.back()); // the peer connector
+  auto clock = sys.spawn(clock_actor, ticked, tick);
 
   net::node_services services;
   services.system = &sys;
@@ -242,6 +282,8 @@ int run_command(int argc, char** argv) {
   query_pool.stop();
   query_pool.join();
   for (auto& a : {indexer, dispatcher, node, consensus, committer, auth})
+    anon_send_exit(a, caf::exit_reason::user_shutdown);
+  for (auto& a : cluster_actors)
     anon_send_exit(a, caf::exit_reason::user_shutdown);
   spdlog::info("stopped");
   spdlog::shutdown();

@@ -1,0 +1,167 @@
+#include "actors/cluster_gate_actor.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+namespace cairn {
+
+std::string cluster_proof(const std::string& key, std::string_view role, std::string_view nonce,
+                          std::string_view peer_id, std::string_view gate_id) {
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  for (auto part : {role, nonce, peer_id, gate_id}) {
+    // Length-prefix every part so no two different tuples hash alike.
+    uint32_t n = static_cast<uint32_t>(part.size());
+    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(&n), sizeof n);
+    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(part.data()),
+                                  part.size());
+  }
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&st, mac);
+  char hex[2 * sizeof mac + 1];
+  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+  return hex;
+}
+
+namespace {
+
+bool equal_proofs(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string random_nonce() {
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  char hex[33];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return hex;
+}
+
+} // namespace
+
+caf::behavior cluster_gate_actor(caf::stateful_actor<cluster_gate_state>* self,
+                                 std::string node_id, std::string key, caf::actor endpoint) {
+  auto& st = self->state;
+  st.node_id = std::move(node_id);
+  st.key = std::move(key);
+  st.endpoint = std::move(endpoint);
+  return {
+    [=](hello_atom, const std::string& peer_id) {
+      auto nonce = random_nonce();
+      self->state.nonces[peer_id] = nonce;
+      return caf::make_message(challenge_atom::value, nonce, self->state.node_id);
+    },
+    // Always the same reply shape: (welcome, accepted, gate id or reason,
+    // gate proof, endpoint); a blocking peer matches exactly one signature.
+    [=](prove_atom, const std::string& peer_id, const std::string& mac) -> caf::message {
+      auto& st = self->state;
+      auto it = st.nonces.find(peer_id);
+      if (it == st.nonces.end()) {
+        spdlog::warn("cluster: refused peer {}: proof without a challenge", peer_id);
+        return caf::make_message(welcome_atom::value, false,
+                                 std::string{"no challenge outstanding"}, std::string{},
+                                 caf::actor{});
+      }
+      auto nonce = it->second;
+      st.nonces.erase(it); // one attempt per challenge
+      if (!equal_proofs(mac, cluster_proof(st.key, "peer", nonce, peer_id, st.node_id))) {
+        spdlog::warn("cluster: refused peer {}: wrong cluster key", peer_id);
+        return caf::make_message(welcome_atom::value, false, std::string{"wrong cluster key"},
+                                 std::string{}, caf::actor{});
+      }
+      spdlog::info("cluster: peer {} authenticated", peer_id);
+      return caf::make_message(welcome_atom::value, true, st.node_id,
+                               cluster_proof(st.key, "gate", nonce, peer_id, st.node_id),
+                               st.endpoint);
+    },
+    [=](caf::message& other) -> caf::message {
+      spdlog::warn("cluster: refused a message from an unauthenticated peer: {}",
+                   to_string(other));
+      return caf::make_message(refused_atom::value, std::string{"authenticate first"});
+    },
+  };
+}
+
+namespace {
+
+using connector_ptr = caf::stateful_actor<peer_connector_state>*;
+
+void connect_peer(connector_ptr self, const std::string& address) {
+  auto& st = self->state;
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos)
+    return;
+  auto host = address.substr(0, colon);
+  auto port = static_cast<uint16_t>(std::stoi(address.substr(colon + 1)));
+  auto gate = self->system().middleman().remote_actor(host, port);
+  if (!gate) {
+    spdlog::debug("cluster: peer {} not reachable: {}", address, to_string(gate.error()));
+    return;
+  }
+  caf::scoped_actor io{self->system()};
+  std::string nonce, gate_id, failure;
+  io->request(*gate, std::chrono::seconds(5), hello_atom::value, st.node_id)
+    .receive(
+      [&](challenge_atom, const std::string& n, const std::string& g) {
+        nonce = n;
+        gate_id = g;
+      },
+      [&](caf::error& e) { failure = to_string(e); });
+  if (nonce.empty()) {
+    spdlog::warn("cluster: peer {} gave no challenge: {}", address, failure);
+    return;
+  }
+  auto mac = cluster_proof(st.key, "peer", nonce, st.node_id, gate_id);
+  io->request(*gate, std::chrono::seconds(5), prove_atom::value, st.node_id, mac)
+    .receive(
+      [&](welcome_atom, bool accepted, const std::string& text, const std::string& gate_mac,
+          const caf::actor& endpoint) {
+        if (!accepted) {
+          failure = "refused: " + text;
+          return;
+        }
+        if (text != gate_id ||
+            !equal_proofs(gate_mac, cluster_proof(st.key, "gate", nonce, st.node_id, gate_id))) {
+          failure = "the peer does not hold the cluster key";
+          return;
+        }
+        st.endpoints[address] = endpoint;
+        st.refused.erase(address);
+        spdlog::info("cluster: authenticated with peer {} ({})", gate_id, address);
+      },
+      [&](caf::error& e) { failure = to_string(e); });
+  if (!failure.empty() && st.refused[address] != failure) {
+    st.refused[address] = failure;
+    spdlog::warn("cluster: peer {} at {}: {}", gate_id, address, failure);
+  }
+}
+
+} // namespace
+
+caf::behavior peer_connector_actor(connector_ptr self, std::string node_id, std::string key,
+                                   std::vector<std::string> peers) {
+  auto& st = self->state;
+  st.node_id = std::move(node_id);
+  st.key = std::move(key);
+  st.peers = std::move(peers);
+  return {
+    [=](tick_atom) {
+      for (const auto& p : self->state.peers)
+        if (!self->state.endpoints.count(p))
+          connect_peer(self, p);
+    },
+  };
+}
+
+} // namespace cairn
+
+namespace cairn {
+
+caf::behavior cluster_endpoint_actor(caf::event_based_actor*, std::string node_id) {
+  return {
+    [=](ping_atom) { return node_id; },
+  };
+}
+
+} // namespace cairn

@@ -1,0 +1,64 @@
+#pragma once
+/// The cluster port's gatekeeper (SPEC.md §8). It is the only actor
+/// published on the CAF middleman port. A peer must prove it holds the
+/// shared cluster key by challenge-response before it gets anything else:
+///
+///   1. peer -> gate  (hello, peer_id)             gate -> peer (challenge, nonce)
+///   2. peer -> gate  (prove, peer_id, mac)        mac = HMAC-SHA256(key, "peer" nonce peer_id gate_id)
+///   3. gate -> peer  (welcome, gate_id, mac', h)  mac' = HMAC-SHA256(key, "gate" nonce peer_id gate_id)
+///
+/// The key never crosses the wire; both sides prove knowledge of it (the
+/// peer checks mac' before trusting `h`, the handle of this node's cluster
+/// endpoint that replication and distributed queries use). Anything else
+/// arriving at the gate, and every failed proof, is refused and logged.
+#include "actors/messages.hpp"
+
+#include <caf/stateful_actor.hpp>
+
+#include <string>
+#include <unordered_map>
+
+namespace cairn {
+
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using challenge_atom = caf::atom_constant<caf::atom("challenge")>;
+using prove_atom = caf::atom_constant<caf::atom("prove")>;
+using welcome_atom = caf::atom_constant<caf::atom("welcome")>;
+using refused_atom = caf::atom_constant<caf::atom("refused")>;
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+
+/// HMAC-SHA256 of role|nonce|peer_id|gate_id under `key`, lowercase hex.
+std::string cluster_proof(const std::string& key, std::string_view role, std::string_view nonce,
+                          std::string_view peer_id, std::string_view gate_id);
+
+struct cluster_gate_state {
+  static inline const char* name = "cluster-gate";
+  std::string node_id;
+  std::string key;
+  caf::actor endpoint;                                  ///< handed out after proof
+  std::unordered_map<std::string, std::string> nonces;  ///< peer id -> outstanding nonce
+};
+
+caf::behavior cluster_gate_actor(caf::stateful_actor<cluster_gate_state>* self,
+                                 std::string node_id, std::string key, caf::actor endpoint);
+
+/// Connects to peers' cluster ports and authenticates (detached: connecting
+/// blocks). Retries every tick until each peer has welcomed this node.
+struct peer_connector_state {
+  static inline const char* name = "peer-connector";
+  std::string node_id;
+  std::string key;
+  std::vector<std::string> peers;                       ///< host:port
+  std::unordered_map<std::string, caf::actor> endpoints; ///< peer address -> welcomed endpoint
+  std::unordered_map<std::string, std::string> refused;  ///< last refusal per peer (logged once)
+};
+
+caf::behavior peer_connector_actor(caf::stateful_actor<peer_connector_state>* self,
+                                   std::string node_id, std::string key,
+                                   std::vector<std::string> peers);
+
+/// What an authenticated peer talks to. Replication and distributed queries
+/// (issue 5) will be served here; today it answers `ping` with the node id.
+caf::behavior cluster_endpoint_actor(caf::event_based_actor* self, std::string node_id);
+
+} // namespace cairn
