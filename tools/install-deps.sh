@@ -7,7 +7,7 @@ packages=(build-essential cmake ninja-build pkg-config openssl curl ca-certifica
   libcaf-dev libboost1.81-dev libsoci-dev libsqlite3-dev libpq-dev liblmdb-dev lmdb-utils
   libsimdjson-dev libspdlog-dev libfmt-dev doctest-dev libssl-dev libsodium-dev
   libzstd-dev zstd zlib1g-dev postgresql-15 clang libclang-rt-14-dev
-  nodejs npm chromium)
+  nodejs npm chromium haproxy)
 
 missing=()
 for p in "${packages[@]}"; do
