@@ -56,7 +56,7 @@ export const pairs = [
     `select path, ${nearest('elapsed', 95)} from events group by path`],
   ['percentile 50 and 99', `select percentile(Elapsed, 50), percentile(Elapsed, 99) from stream`,
     `select ${nearest('elapsed', 50)}, ${nearest('elapsed', 99)} from events`],
-  ['percentile agrees with quantile_disc', `select percentile(StatusCode, 90) from stream group by Application`,
+  ['percentile 90 of ints by app', `select percentile(StatusCode, 90) from stream group by Application`,
     `select app, ${nearest('status', 90)} from events group by app`],
   ['count(distinct)', `select count(distinct(UserId)) from stream`,
     `select count(distinct user_id) + (case when bool_or(has_user and user_id is null) then 1 else 0 end) from events`],
