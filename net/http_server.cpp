@@ -6,10 +6,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <mutex>
 #include <optional>
 
@@ -151,13 +153,17 @@ private:
                   m.path_known ? std::string{m.name} : "unknown", keep_alive);
     }
     route_name_ = std::string{m.name};
-    (*m.target)(req_, info_, make_responder(keep_alive));
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    info_.stream = make_stream_responder(once);
+    (*m.target)(req_, info_, make_responder(keep_alive, once));
   }
 
   /// A responder that posts the answer back to this session's strand.
-  responder make_responder(bool keep_alive) {
+  /// `once` is shared with the stream responder: the first answer wins.
+  responder make_responder(bool keep_alive,
+                           std::shared_ptr<std::atomic<bool>> once =
+                             std::make_shared<std::atomic<bool>>(false)) {
     auto self = shared_from_this();
-    auto once = std::make_shared<std::atomic<bool>>(false);
     return [self, once, keep_alive](response res) {
       if (once->exchange(true))
         return; // a handler answered twice: keep the first
@@ -166,6 +172,97 @@ private:
                    self->send(std::move(res), self->route_name_, keep_alive);
                  });
     };
+  }
+
+  /// The streaming responder of this exchange. It holds the session weakly
+  /// (info_ lives inside the session); the handler keeps the session alive
+  /// through its plain responder until it answers.
+  stream_responder make_stream_responder(std::shared_ptr<std::atomic<bool>> once) {
+    std::weak_ptr<session> weak = shared_from_this();
+    return [weak, once](response head, chunk_producer producer) {
+      auto self = weak.lock();
+      if (!self || once->exchange(true))
+        return;
+      asio::post(self->stream_.get_executor(),
+                 [self, head = std::move(head), producer = std::move(producer)]() mutable {
+                   self->start_stream(std::move(head), std::move(producer));
+                 });
+    };
+  }
+
+  // -- streamed responses (SSE) -------------------------------------------
+  // The head goes out with chunked encoding; then each chunk the producer
+  // delivers is written as one HTTP chunk, and the producer is asked again
+  // once it is on the wire. A read on the socket watches for the client
+  // going away (EventSource never sends anything after its request), which
+  // closes the socket and ends the pump. The connection never returns to
+  // keep-alive: nothing else can follow an endless body.
+
+  void start_stream(response head, chunk_producer producer) {
+    metrics::instance().count_request(route_name_, head.result_int());
+    if (server_->decorate)
+      server_->decorate(head);
+    auto h = std::make_shared<http::response<http::empty_body>>(std::move(head.base()));
+    h->keep_alive(false);
+    h->chunked(true);
+    producer_ = std::move(producer);
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*h);
+    stream_.expires_after(server_->limits.read_timeout);
+    http::async_write_header(stream_, *sr,
+                             [self = shared_from_this(), h, sr](beast::error_code ec, size_t) {
+                               if (ec)
+                                 return self->end_stream();
+                               self->watch_for_close();
+                               self->next_chunk();
+                             });
+  }
+
+  void watch_for_close() {
+    stream_.socket().async_read_some(
+      asio::buffer(probe_), [self = shared_from_this()](beast::error_code, size_t) {
+        self->end_stream(); // EOF, reset, or a client talking out of turn
+      });
+  }
+
+  void next_chunk() {
+    if (streaming_done_)
+      return;
+    auto self = shared_from_this();
+    producer_([self](std::optional<std::string> chunk) {
+      asio::post(self->stream_.get_executor(), [self, chunk = std::move(chunk)]() mutable {
+        self->on_chunk(std::move(chunk));
+      });
+    });
+  }
+
+  void on_chunk(std::optional<std::string> chunk) {
+    if (streaming_done_)
+      return;
+    if (!chunk) {
+      stream_.expires_after(server_->limits.read_timeout);
+      return asio::async_write(stream_, http::make_chunk_last(),
+                               [self = shared_from_this()](beast::error_code, size_t) {
+                                 self->end_stream();
+                               });
+    }
+    if (chunk->empty())
+      return next_chunk(); // an empty chunk would read as the last one
+    chunk_ = std::move(*chunk);
+    stream_.expires_after(server_->limits.read_timeout);
+    asio::async_write(stream_, http::make_chunk(asio::buffer(chunk_)),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec)
+                          return self->end_stream();
+                        self->next_chunk();
+                      });
+  }
+
+  void end_stream() {
+    if (streaming_done_)
+      return;
+    streaming_done_ = true;
+    producer_ = nullptr; // releases what the producer captured
+    close();
   }
 
   void send(response res, std::string route, bool keep_alive) {
@@ -199,6 +296,10 @@ private:
   request_info info_;
   std::string route_name_;
   std::shared_ptr<response> res_;
+  chunk_producer producer_;      ///< set while streaming
+  std::string chunk_;            ///< the chunk being written
+  std::array<char, 64> probe_{}; ///< sink for the close-watching read
+  bool streaming_done_ = false;
 };
 
 } // namespace

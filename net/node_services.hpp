@@ -45,6 +45,8 @@ struct node_services {
   /// above with CAIRN_DIAGNOSTICS_OTLPENDPOINT.
   std::optional<std::string> otlp_endpoint;
   std::string node_name; ///< service.instance.id of exported spans
+  /// Where the admin routes open their short-lived metastore sessions.
+  std::string metastore_uri;
 };
 
 /// /health and /metrics.
@@ -57,6 +59,15 @@ void add_event_routes(router& r, const node_services& s);
 void add_query_routes(router& r, const node_services& s);
 /// GET /api/cluster.
 void add_cluster_routes(router& r, const node_services& s);
+/// GET / and /ui/*: the embedded web UI.
+void add_ui_routes(router& r, const node_services& s);
+/// GET /api/events/stream: live tail as Server-Sent Events. Register before
+/// add_event_routes (its /api/events/* prefix would match first).
+void add_stream_routes(router& r, const node_services& s);
+/// GET /api/storage: this node's buffered/indexed sizes and counts.
+void add_storage_routes(router& r, const node_services& s);
+/// /api/apikeys, /api/signals, /api/retentionpolicies.
+void add_admin_routes(router& r, const node_services& s);
 
 /// Runs a filtered search for GET /api/events on the query pool.
 void search_events(const node_services& s, request& req, const request_info& info,

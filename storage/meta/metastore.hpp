@@ -34,6 +34,7 @@
 #include "storage/meta/errc.hpp"
 #include "storage/meta/lease.hpp"
 #include "storage/meta/node_info.hpp"
+#include "storage/meta/signal.hpp"
 
 namespace soci {
 class session;
@@ -184,6 +185,35 @@ public:
   /// `progress` is called after each batch of rows. Used by
   /// `cairn metastore to-postgresql`. @pre &target != this
   expected<uint64_t> copy_to(metastore& target, const copy_progress& progress = {});
+
+  // -- signals and retention policies (metastore_signals.cpp) ---------------
+  // CRUD for the admin API (/api/signals, /api/retentionpolicies). Filters
+  // are stored as given: callers validate them with the query parser first.
+
+  /// Stores a new signal; assigns its id and timestamps and returns it.
+  expected<signal_info> create_signal(const signal_info& s);
+
+  /// All signals ordered by title, then id.
+  expected<std::vector<signal_info>> list_signals();
+
+  /// Replaces title, description, filters and columns of `s.id`; returns
+  /// whether it existed.
+  expected<bool> update_signal(const signal_info& s);
+
+  /// Deletes a signal; returns whether it existed.
+  expected<bool> remove_signal(std::string_view id);
+
+  /// Stores a new policy; assigns its id and creation time and returns it.
+  /// @pre p.retention_ms > 0
+  expected<retention_policy_info> create_retention_policy(const retention_policy_info& p);
+
+  /// All policies ordered by creation time, then id.
+  expected<std::vector<retention_policy_info>> list_retention_policies();
+
+  /// Deletes a policy; returns whether it existed.
+  expected<bool> remove_retention_policy(std::string_view id);
+
+  // ---------------------------------------------------------------------------
 
   /// The underlying session, for tests and tools that need raw SQL.
   soci::session& session() noexcept {

@@ -57,8 +57,8 @@ void wait_until_stopped(caf::actor_system& sys, const caf::actor& node,
 bool intercept_for_follower(const cluster_view& view, boost::asio::io_context& ioc,
                             std::chrono::milliseconds timeout, net::request& req,
                             const net::request_info& info, const net::responder& respond) {
-  if (info.path == "/health" || info.path == "/metrics")
-    return false;
+  if (info.path == "/health" || info.path == "/metrics" || info.path == "/api/events/stream")
+    return false; // the live tail streams from this node's replica: a proxy cannot relay it
   auto v = view.get();
   if (v.acting_leader)
     return false;
@@ -248,11 +248,16 @@ int run_command(int argc, char** argv) {
   net::add_ingest_routes(routes, services);
   net::add_event_routes(routes, services);
   net::add_query_routes(routes, services);
+  services.metastore_uri = co.metastore_uri;
   net::add_cluster_routes(routes, services);
 
+  net::add_stream_routes(routes, services); // before add_event_routes: /api/events/* prefix
   std::promise<int> stop_signal;
   boost::asio::signal_set signals{ioc, SIGINT, SIGTERM};
   signals.async_wait([&](const boost::system::error_code& e, int signo) {
+  net::add_admin_routes(routes, services);
+  net::add_storage_routes(routes, services);
+  net::add_ui_routes(routes, services);
     if (!e)
       stop_signal.set_value(signo);
   });
