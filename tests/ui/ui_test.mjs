@@ -177,11 +177,12 @@ try {
   // -- Settings: API key shown once; then keys are required and sign-in works ---------------------
   await page.goto(`${url}/#/settings`);
   await page.getByLabel('Key title').fill('ui test');
+  // From here on anonymous calls get 401 (the page's own reloads included).
+  allowed = /status of 401/;
   await page.getByRole('button', { name: 'Create key' }).click();
   const token = (await page.locator('#new-token').textContent()).trim();
   check(token.length > 20, 'a new API key token is shown once');
   await shot('settings');
-  allowed = /status of 401/;
   let anonymous;
   for (let i = 0; i < 50; i++) { // the auth actor notices the first key within a tick
     anonymous = await fetch(`${url}/api/events?count=1`);
