@@ -1,5 +1,7 @@
 #include "actors/cluster_gate_actor.hpp"
 
+#include "actors/replication.hpp"
+
 #include <caf/io/middleman.hpp>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
@@ -128,6 +130,7 @@ void connect_peer(connector_ptr self, const std::string& address) {
         }
         st.endpoints[address] = endpoint;
         st.refused.erase(address);
+        self->monitor(endpoint);
         spdlog::info("cluster: authenticated with peer {} ({})", gate_id, address);
       },
       [&](caf::error& e) { failure = to_string(e); });
@@ -139,17 +142,38 @@ void connect_peer(connector_ptr self, const std::string& address) {
 
 } // namespace
 
+static void announce_peers(connector_ptr self) {
+  std::vector<caf::actor> endpoints;
+  for (auto& [address, endpoint] : self->state.endpoints)
+    endpoints.push_back(endpoint);
+  self->send(self->state.committer, peers_atom::value, std::move(endpoints));
+}
+
 caf::behavior peer_connector_actor(connector_ptr self, std::string node_id, std::string key,
-                                   std::vector<std::string> peers) {
+                                   std::vector<std::string> peers, caf::actor committer) {
   auto& st = self->state;
   st.node_id = std::move(node_id);
   st.key = std::move(key);
   st.peers = std::move(peers);
+  st.committer = std::move(committer);
+  self->set_down_handler([=](caf::down_msg& down) {
+    auto& eps = self->state.endpoints;
+    for (auto i = eps.begin(); i != eps.end(); ++i)
+      if (i->second.address() == down.source) {
+        spdlog::warn("cluster: lost peer at {}", i->first);
+        eps.erase(i);
+        announce_peers(self);
+        return;
+      }
+  });
   return {
     [=](tick_atom) {
+      auto before = self->state.endpoints.size();
       for (const auto& p : self->state.peers)
         if (!self->state.endpoints.count(p))
           connect_peer(self, p);
+      if (self->state.endpoints.size() != before)
+        announce_peers(self);
     },
   };
 }
@@ -158,9 +182,21 @@ caf::behavior peer_connector_actor(connector_ptr self, std::string node_id, std:
 
 namespace cairn {
 
-caf::behavior cluster_endpoint_actor(caf::event_based_actor*, std::string node_id) {
+caf::behavior cluster_endpoint_actor(caf::event_based_actor* self, std::string node_id,
+                                     caf::actor committer,
+                                     std::shared_ptr<storage::event_store> store) {
   return {
     [=](ping_atom) { return node_id; },
+    [=](replicate_atom, int64_t epoch, uint64_t prev_next, uint64_t first_id,
+        std::string& bytes) {
+      return self->delegate(committer, apply_atom::value, epoch, prev_next, first_id,
+                            std::move(bytes));
+    },
+    [=](pull_atom, int64_t, uint64_t after_id, uint32_t max_events) {
+      storage::record_batch out;
+      bool more = collect_after(*store, after_id, max_events, out);
+      return caf::make_message(std::move(out.bytes), more);
+    },
   };
 }
 

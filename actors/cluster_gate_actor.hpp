@@ -12,6 +12,9 @@
 /// endpoint that replication and distributed queries use). Anything else
 /// arriving at the gate, and every failed proof, is refused and logged.
 #include "actors/messages.hpp"
+#include "storage/event_store.hpp"
+
+#include <memory>
 
 #include <caf/stateful_actor.hpp>
 
@@ -51,14 +54,18 @@ struct peer_connector_state {
   std::vector<std::string> peers;                       ///< host:port
   std::unordered_map<std::string, caf::actor> endpoints; ///< peer address -> welcomed endpoint
   std::unordered_map<std::string, std::string> refused;  ///< last refusal per peer (logged once)
+  caf::actor committer; ///< told the set of authenticated endpoints on every change
 };
 
 caf::behavior peer_connector_actor(caf::stateful_actor<peer_connector_state>* self,
                                    std::string node_id, std::string key,
-                                   std::vector<std::string> peers);
+                                   std::vector<std::string> peers, caf::actor committer);
 
-/// What an authenticated peer talks to. Replication and distributed queries
-/// (issue 5) will be served here; today it answers `ping` with the node id.
-caf::behavior cluster_endpoint_actor(caf::event_based_actor* self, std::string node_id);
+/// What an authenticated peer talks to: `ping` (node id), `replicate`
+/// (handed to the local committer, which answers the leader directly) and
+/// `pull` (events after an id, read from the local store).
+caf::behavior cluster_endpoint_actor(caf::event_based_actor* self, std::string node_id,
+                                     caf::actor committer,
+                                     std::shared_ptr<storage::event_store> store);
 
 } // namespace cairn

@@ -1,13 +1,22 @@
 #include "actors/committer_actor.hpp"
 
 #include "actors/metrics.hpp"
+#include "actors/replication.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
+
+#include <limits>
 
 namespace cairn {
 
 namespace {
+
+using self_ptr = caf::stateful_actor<committer_state>*;
+
+/// prev_next_id of a catch-up run: apply unless already present.
+constexpr uint64_t catch_up_run = std::numeric_limits<uint64_t>::max();
 
 int64_t unix_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -20,14 +29,162 @@ void publish_generation(const storage::generation& g) {
   metrics::instance().generation_write = g.write;
 }
 
+/// Appends a run whose ids are first_id.. (dropping the prefix already
+/// stored); returns an error text or "".
+std::string apply_run(self_ptr self, storage::record_batch& run, uint64_t first_id) {
+  auto& st = self->state;
+  if (first_id + run.size() <= st.next_id)
+    return {}; // already here
+  if (first_id < st.next_id) {
+    size_t skip = st.next_id - first_id;
+    storage::record_batch rest;
+    for (size_t i = skip; i < run.size(); ++i) {
+      rest.offsets.push_back(static_cast<uint32_t>(rest.bytes.size()));
+      rest.bytes += run.record(i);
+    }
+    run = std::move(rest);
+    first_id = st.next_id;
+  }
+  auto appended = st.store->append_batch(run, first_id);
+  if (!appended)
+    return appended.error().to_string();
+  st.next_id = std::max(st.next_id, first_id + run.size());
+  publish_generation(appended->gen);
+  return {};
+}
+
+/// Sends a peer every event it lacks from `from_next` on, oldest first.
+void catch_up(self_ptr self, const caf::actor& peer, uint64_t from_next) {
+  auto& st = self->state;
+  storage::record_batch missing;
+  collect_after(*st.store, from_next == 0 ? 0 : from_next - 1, 50000, missing);
+  for_each_id_run(missing, [&](storage::record_batch& run, uint64_t first) {
+    self->request(peer, st.options.replication_timeout, replicate_atom::value, st.epoch,
+                  catch_up_run, first, run.bytes)
+      .then([](ack_atom, bool, uint64_t) {}, [](caf::error&) {});
+  });
+  if (!missing.empty())
+    spdlog::info("replication: sent {} missing events to a follower", missing.size());
+}
+
+/// A new leader pulls what it lacks from every reachable peer.
+void pull_from_peers(self_ptr self) {
+  auto& st = self->state;
+  caf::scoped_actor io{self->system()};
+  for (const auto& peer : st.peers) {
+    for (int round = 0; round < 1000; ++round) {
+      bool more = false;
+      bool ok = false;
+      io->request(peer, st.options.replication_timeout, pull_atom::value, st.epoch,
+                  st.next_id - 1, uint32_t{20000})
+        .receive(
+          [&](const std::string& bytes, bool m) {
+            storage::record_batch got;
+            got.bytes = bytes;
+            if (!index_records(got)) {
+              spdlog::error("replication: a peer sent malformed records");
+              return;
+            }
+            for_each_id_run(got, [&](storage::record_batch& run, uint64_t first) {
+              if (auto err = apply_run(self, run, first); !err.empty())
+                spdlog::error("replication: cannot store pulled events: {}", err);
+            });
+            if (!got.empty())
+              spdlog::info("replication: pulled {} events from a peer", got.size());
+            more = m && !got.empty();
+            ok = true;
+          },
+          [&](caf::error& e) {
+            spdlog::warn("replication: pull from a peer failed: {}", to_string(e));
+          });
+      if (!ok || !more)
+        break;
+    }
+  }
+}
+
+/// The leader's part of one ingest request after the local commit.
+caf::result<commit_result> replicate_and_ack(self_ptr self, commit_result r, uint64_t prev_next,
+                                             uint64_t first_id,
+                                             const storage::record_batch& batch) {
+  auto& st = self->state;
+  size_t needed = st.options.quorum_ack ? st.options.replicas / 2 : 0;
+  auto peers = st.peers;
+  auto on_gap = [self](caf::actor peer, uint64_t their_next) {
+    catch_up(self, peer, their_next);
+  };
+  if (needed == 0) {
+    for (auto& peer : peers)
+      self->request(peer, st.options.replication_timeout, replicate_atom::value, st.epoch,
+                    prev_next, first_id, batch.bytes)
+        .then(
+          [=](ack_atom, bool applied, uint64_t their_next) {
+            if (!applied)
+              on_gap(peer, their_next);
+          },
+          [](caf::error&) {});
+    return r;
+  }
+  if (peers.size() < needed) {
+    r.ok = false;
+    r.http_status = 503;
+    r.error = "only " + std::to_string(peers.size()) + " of the " + std::to_string(needed) +
+              " followers a quorum needs are connected; the batch is stored on the leader "
+              "but not acknowledged";
+    return r;
+  }
+  auto rp = self->make_response_promise<commit_result>();
+  auto acks = std::make_shared<size_t>(0);
+  auto answers = std::make_shared<size_t>(0);
+  auto done = std::make_shared<bool>(false);
+  auto settle = [=]() mutable {
+    if (*done)
+      return;
+    if (*acks >= needed) {
+      *done = true;
+      rp.deliver(r);
+    } else if (*answers == peers.size()) {
+      *done = true;
+      auto failed = r;
+      failed.ok = false;
+      failed.http_status = 503;
+      failed.error = "only " + std::to_string(*acks) + " of " + std::to_string(needed) +
+                     " follower copies confirmed in time; retry";
+      rp.deliver(failed);
+    }
+  };
+  for (auto& peer : peers) {
+    self->request(peer, st.options.replication_timeout, replicate_atom::value, st.epoch,
+                  prev_next, first_id, batch.bytes)
+      .then(
+        [=](ack_atom, bool applied, uint64_t their_next) mutable {
+          ++*answers;
+          if (applied)
+            ++*acks;
+          else
+            on_gap(peer, their_next);
+          settle();
+        },
+        [=](caf::error&) mutable {
+          ++*answers;
+          settle();
+        });
+  }
+  return rp;
+}
+
 } // namespace
 
-caf::behavior committer_actor(caf::stateful_actor<committer_state>* self,
-                              std::shared_ptr<storage::event_store> store) {
-  self->state.store = std::move(store);
-  publish_generation(self->state.store->current_generation());
+caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_store> store,
+                              committer_options options) {
+  auto& st0 = self->state;
+  st0.store = std::move(store);
+  st0.options = options;
+  if (auto stats = st0.store->stats())
+    st0.next_id = std::max<uint64_t>(1, stats->next_id);
+  publish_generation(st0.store->current_generation());
   return {
-    [=](ingest_atom, storage::record_batch& batch) {
+    [=](ingest_atom, storage::record_batch& batch) -> caf::result<commit_result> {
       auto& st = self->state;
       commit_result r;
       if (!st.active) {
@@ -48,7 +205,9 @@ caf::behavior committer_actor(caf::stateful_actor<committer_state>* self,
         return r;
       }
       auto started = std::chrono::steady_clock::now();
-      auto appended = st.store->append_batch(batch);
+      auto prev_next = st.next_id;
+      auto first_id = std::max(st.next_id, first_id_of_epoch(st.epoch));
+      auto appended = st.store->append_batch(batch, first_id);
       if (!appended) {
         const auto& err = appended.error();
         r.http_status = err.code == storage::errc::store_full ? 503 : 500;
@@ -56,6 +215,7 @@ caf::behavior committer_actor(caf::stateful_actor<committer_state>* self,
         spdlog::error("committer: batch of {} events not stored: {}", batch.size(), r.error);
         return r;
       }
+      st.next_id = first_id + batch.size();
       auto& m = metrics::instance();
       m.ingest_events += batch.size();
       m.ingest_commit_microseconds += std::chrono::duration_cast<std::chrono::microseconds>(
@@ -66,12 +226,39 @@ caf::behavior committer_actor(caf::stateful_actor<committer_state>* self,
       r.first_id = appended->first_id;
       r.model = appended->gen.model;
       r.write = appended->gen.write;
-      return r;
+      return replicate_and_ack(self, r, prev_next, first_id, batch);
+    },
+    // A follower applies the leader's batch (forwarded by its endpoint).
+    [=](apply_atom, int64_t epoch, uint64_t prev_next, uint64_t first_id,
+        std::string& bytes) -> caf::result<ack_atom, bool, uint64_t> {
+      auto& st = self->state;
+      if (epoch < st.max_epoch_seen || (st.active && epoch < st.epoch))
+        return caf::make_error(caf::sec::runtime_error,
+                               "stale epoch " + std::to_string(epoch) + " < " +
+                                 std::to_string(st.max_epoch_seen));
+      st.max_epoch_seen = std::max(st.max_epoch_seen, epoch);
+      storage::record_batch run;
+      run.bytes = std::move(bytes);
+      if (!index_records(run))
+        return caf::make_error(caf::sec::runtime_error, "malformed records in a batch");
+      bool duplicate = first_id + run.size() <= st.next_id;
+      if (!duplicate && prev_next != catch_up_run && prev_next != st.next_id)
+        return {ack_atom::value, false, st.next_id}; // a gap: the leader sends what is missing
+      if (auto err = apply_run(self, run, first_id); !err.empty())
+        return caf::make_error(caf::sec::runtime_error, err);
+      return {ack_atom::value, true, st.next_id};
+    },
+    [=](peers_atom, std::vector<caf::actor>& peers) {
+      self->state.peers = std::move(peers);
+      spdlog::info("replication: {} authenticated peer(s)", self->state.peers.size());
     },
     [=](activate_atom, int64_t epoch) {
-      self->state.active = true;
-      self->state.epoch = epoch;
-      spdlog::info("committer: accepting ingest (epoch {})", epoch);
+      auto& st = self->state;
+      st.epoch = epoch;
+      st.max_epoch_seen = std::max(st.max_epoch_seen, epoch);
+      pull_from_peers(self);
+      st.active = true;
+      spdlog::info("committer: accepting ingest (epoch {}, next id {})", epoch, st.next_id);
       return true;
     },
     [=](lease_atom, int64_t epoch, int64_t valid_until_steady_ns) {

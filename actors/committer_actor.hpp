@@ -1,35 +1,52 @@
 #pragma once
-/// The ingest committer: the single writer of the node's event store. It
-/// assigns ids and appends each accepted batch in one durable LMDB
-/// transaction, and only its reply lets the HTTP 201 go out. It accepts
-/// batches only while the dispatcher has activated it (this node leads).
+/// The ingest committer: the single writer of the node's event store.
+///
+/// As leader it assigns ids ((epoch << 40) | counter, unique cluster-wide),
+/// appends each accepted batch in one durable LMDB transaction, ships it to
+/// the followers (actors/replication.hpp) and only then lets the HTTP 201 go
+/// out: at once with `ingest.ack = leader`, after a majority of the batch's
+/// replicas hold it durably with `quorum`. As follower it applies the
+/// leader's batches in log order. On activation it first pulls from every
+/// reachable peer what it lacks, so acknowledged events survive fail-over.
 ///
 /// Index passes run here too, on `index` messages from the indexer's timer:
 /// LMDB allows one write transaction at a time, so serializing commits and
 /// index passes in one actor costs nothing and keeps the store single-writer.
-/// Runs detached: fsync blocks.
+/// Runs detached: fsync and activation pulls block.
 #include "actors/messages.hpp"
 #include "storage/event_store.hpp"
 
 #include <caf/stateful_actor.hpp>
 
 #include <memory>
+#include <vector>
 
 namespace cairn {
+
+struct committer_options {
+  bool quorum_ack = false;  ///< ingest.ack = quorum
+  size_t replicas = 1;      ///< copies each batch should have (leader included)
+  std::chrono::milliseconds replication_timeout{5000};
+};
 
 struct committer_state {
   static inline const char* name = "committer";
   std::shared_ptr<storage::event_store> store;
+  committer_options options;
   bool active = false;
   int64_t epoch = 0;
+  int64_t max_epoch_seen = 0; ///< fencing: older epochs are refused
+  uint64_t next_id = 1;       ///< one past the highest id stored here
   /// Fencing: commits are refused once the steady clock passes this, even if
   /// no deactivation arrived (a node resumed after SIGSTOP must not commit
   /// on a lease that expired while it was paused).
   int64_t lease_valid_until_steady_ns = 0;
+  std::vector<caf::actor> peers; ///< authenticated cluster endpoints
 };
 
 caf::behavior committer_actor(caf::stateful_actor<committer_state>* self,
-                              std::shared_ptr<storage::event_store> store);
+                              std::shared_ptr<storage::event_store> store,
+                              committer_options options);
 
 /// The indexer: asks the committer for an index pass every period.
 caf::behavior indexer_actor(caf::event_based_actor* self, caf::actor committer,

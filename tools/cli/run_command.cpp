@@ -136,7 +136,11 @@ int run_command(int argc, char** argv) {
   }
   caf::actor_system sys{caf_cfg};
   auto tick = std::chrono::milliseconds(cfg.get_int("cluster.tickMs"));
-  auto committer = sys.spawn<caf::detached>(committer_actor, store);
+  committer_options commit_opts;
+  commit_opts.quorum_ack = cfg.get("ingest.ack") == "quorum";
+  commit_opts.replicas = std::min<size_t>(static_cast<size_t>(cfg.get_int("cluster.replication")),
+                                          cfg.get_list("cluster.peers").size() + 1);
+  auto committer = sys.spawn<caf::detached>(committer_actor, store, commit_opts);
   auto indexer = sys.spawn(indexer_actor, committer,
                            std::chrono::milliseconds(cfg.get_int("storage.indexIntervalMs")));
   auto dispatcher = sys.spawn(dispatcher_actor, std::vector<caf::actor>{committer});
@@ -203,7 +207,7 @@ int run_command(int argc, char** argv) {
     auto colon = cluster_listen.rfind(':');
     auto host = cluster_listen.substr(0, colon);
     auto port = static_cast<uint16_t>(std::stoi(cluster_listen.substr(colon + 1)));
-    auto endpoint = sys.spawn(cluster_endpoint_actor, identity.id);
+    auto endpoint = sys.spawn(cluster_endpoint_actor, identity.id, committer, store);
     auto gate = sys.spawn(cluster_gate_actor, identity.id, cluster_key, endpoint);
     auto published = sys.middleman().publish(gate, port, host.c_str(), true);
     if (!published) {
@@ -215,7 +219,7 @@ int run_command(int argc, char** argv) {
       co.self.cluster_uri = host + ":" + std::to_string(*published);
     }
     auto connector = sys.spawn<caf::detached>(peer_connector_actor, identity.id, cluster_key,
-                                              cfg.get_list("cluster.peers"));
+                                              cfg.get_list("cluster.peers"), committer);
     cluster_actors = {endpoint, gate, connector};
   }
   auto node = sys.spawn(node_actor, identity.id, dispatcher, committer,
@@ -244,20 +248,20 @@ int run_command(int argc, char** argv) {
   services.query_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
   services.query_max_memory = static_cast<size_t>(cfg.get_int("query.maxMemoryBytes"));
   services.heartbeat_stale = std::max(co.lease / 2, 3 * tick);
+  services.metastore_uri = co.metastore_uri;
   net::add_system_routes(routes, services);
   net::add_ingest_routes(routes, services);
+  net::add_stream_routes(routes, services); // before add_event_routes: /api/events/* prefix
   net::add_event_routes(routes, services);
   net::add_query_routes(routes, services);
-  services.metastore_uri = co.metastore_uri;
   net::add_cluster_routes(routes, services);
-
-  net::add_stream_routes(routes, services); // before add_event_routes: /api/events/* prefix
-  std::promise<int> stop_signal;
-  boost::asio::signal_set signals{ioc, SIGINT, SIGTERM};
-  signals.async_wait([&](const boost::system::error_code& e, int signo) {
   net::add_admin_routes(routes, services);
   net::add_storage_routes(routes, services);
   net::add_ui_routes(routes, services);
+
+  std::promise<int> stop_signal;
+  boost::asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  signals.async_wait([&](const boost::system::error_code& e, int signo) {
     if (!e)
       stop_signal.set_value(signo);
   });

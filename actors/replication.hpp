@@ -1,0 +1,60 @@
+#pragma once
+/// Replication of committed batches from the leader to followers (SPEC.md
+/// §6) over CAF remote actors, and the catch-up that fills a replica's gaps.
+///
+/// Protocol (all on authenticated cluster endpoints, built-in types only):
+///   leader -> follower  (replicate, epoch, prev_next_id, first_id, bytes)
+///                        -> (ack, applied, next_id) (applied = false: a gap) | error
+///   anyone -> replica   (pull, epoch, after_id, max_events)
+///                        -> (bytes, more)
+/// `bytes` are records laid end to end; records are self-delimiting, so the
+/// receiver rebuilds the offsets (CAF 0.17 carries std::string natively).
+/// Invariants:
+/// - ids are (epoch << 40) | counter, so two leaders never hand out the same id;
+/// - a follower applies a batch only if it continues its own log
+///   (prev_next_id == its next_id) or it already has it; otherwise it answers
+///   `gap` and the leader sends what it misses, oldest first;
+/// - messages from an epoch older than the highest one seen are refused;
+/// - a new leader pulls from every reachable peer the events it lacks before
+///   it finishes activating, so an event acknowledged by a quorum survives the
+///   loss of the old leader.
+#include "storage/event_store.hpp"
+
+#include <caf/atom.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cairn {
+
+using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
+using pull_atom = caf::atom_constant<caf::atom("pull")>;
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
+using peers_atom = caf::atom_constant<caf::atom("peers")>;
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+
+/// Bits of an id below the epoch.
+inline constexpr int epoch_shift = 40;
+
+/// First id a leader of `epoch` may assign.
+inline uint64_t first_id_of_epoch(int64_t epoch) {
+  return static_cast<uint64_t>(epoch) << epoch_shift;
+}
+
+/// Events with id > after_id (at most max_events, ascending by id) copied
+/// into `out`; returns true if more remain.
+bool collect_after(const storage::event_store& store, uint64_t after_id, size_t max_events,
+                   storage::record_batch& out);
+
+/// Rebuilds `batch.offsets` from `batch.bytes`; false if the bytes are not
+/// a sequence of whole records.
+bool index_records(storage::record_batch& batch);
+
+/// Splits a batch sorted by id into runs of consecutive ids and calls
+/// f(run, first_id) for each (one durable append per run).
+void for_each_id_run(const storage::record_batch& sorted,
+                     const std::function<void(storage::record_batch&, uint64_t)>& f);
+
+} // namespace cairn
