@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <unordered_set>
+#include <vector>
 
 namespace cairn {
 
@@ -72,47 +74,84 @@ void check_bounds(const query::partial_result& p, const query::query_options& op
 
 } // namespace
 
-query::partial_result execute_memoized(const std::shared_ptr<const query::query_plan>& plan,
-                                       store_source& source, const query::query_options& opts,
-                                       query::memo_cache* cache, query::query_stats& stats,
-                                       memo_run_report& report) {
-  query::block_filter filter = query::plan_blocks(*plan, opts);
-  // 1. Without a cache, one plain scan is cheapest (no per-block partials).
-  if (!cache || cache->capacity() == 0 || plan->no_cache || filter.is_empty()) {
-    report.bypassed = true;
-    report.blocks_start_ns = unix_ns_now();
-    source.set_parts(store_source::parts::all);
-    auto out = query::execute_partial(plan, source, opts, &stats);
-    report.blocks_end_ns = report.buffer_start_ns = report.buffer_end_ns = unix_ns_now();
-    report.block_events = stats.events_scanned;
-    return out;
+namespace {
+
+/// Hash of a block key for the set of blocks already folded into a run.
+struct block_key_hash {
+  size_t operator()(const storage::block_key& k) const noexcept {
+    return std::hash<uint64_t>{}(static_cast<uint64_t>(k.timestamp) * 0x9e3779b97f4a7c15ull ^ k.id);
+  }
+};
+
+/// The blocks of `listed` not in `seen` (added to it) that the filter cannot
+/// rule out; the others count as skipped.
+std::vector<storage::block_info> take_new(std::vector<storage::block_info> listed,
+                                          std::unordered_set<storage::block_key, block_key_hash>& seen,
+                                          const query::block_filter& filter, store_source& source) {
+  std::vector<storage::block_info> out;
+  for (auto& b : listed) {
+    if (!seen.insert(b.key).second)
+      continue;
+    if (filter.may_match(b.summary))
+      out.push_back(std::move(b));
+    else
+      source.count_skipped();
+  }
+  return out;
+}
+
+/// Delivers a given list of blocks, decoded one at a time.
+class block_list_source final : public query::event_source {
+public:
+  block_list_source(store_source& store, const std::vector<storage::block_info>& blocks,
+                    memo_run_report& report)
+    : store_(store), blocks_(blocks), report_(report) {}
+  void scan(const query::scan_request&, const query::chunk_callback& chunk) override {
+    for (const auto& b : blocks_) {
+      auto batch = store_.read_block(b);
+      if (!batch) {
+        ++report_.blocks_vanished;
+        continue;
+      }
+      if (!chunk(&b.summary, *batch))
+        return;
+    }
   }
 
-  const std::string fingerprint = query::memo_fingerprint(*plan, filter);
-  query::partial_result total(plan);
-  double merge_ms = 0;
+private:
+  store_source& store_;
+  const std::vector<storage::block_info>& blocks_;
+  memo_run_report& report_;
+};
+
+/// Runs the plan over `blocks` into `total`: cached partials where the
+/// content is unchanged, else decode (and memoize) each block.
+void run_blocks(const std::shared_ptr<const query::query_plan>& plan, store_source& source,
+                const query::query_options& opts, const query::block_filter& filter,
+                const std::vector<storage::block_info>& blocks, query::memo_cache* cache,
+                const std::string& fingerprint, query::partial_result& total,
+                query::query_stats& stats, memo_run_report& report) {
   auto merge = [&](const query::partial_result& p) {
     auto t0 = std::chrono::steady_clock::now();
     total.merge(p);
-    merge_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    report.merge_ms +=
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     check_bounds(total, opts);
   };
-
-  // 2. Blocks: cached partials where the content is unchanged, else decode.
-  report.blocks_start_ns = unix_ns_now();
-  query::scan_request req;
-  req.filter = &filter;
-  req.from_ns = filter.from_ns;
-  req.to_ns = filter.to_ns;
-  for (const auto& block : source.list_candidates(req)) {
+  if (!cache) { // no memo: one executor pass over all the blocks
+    block_list_source all{source, blocks, report};
+    query::query_stats s;
+    merge(query::execute_partial(plan, all, opts, &s));
+    add_stats(stats, s);
+    report.block_events += s.events_scanned;
+    return;
+  }
+  for (const auto& block : blocks) {
     check_bounds(total, opts);
     std::string key = block_memo_key(fingerprint, block, filter);
     if (auto bytes = cache->get(key)) {
-      auto t0 = std::chrono::steady_clock::now();
-      auto cached = query::partial_result::deserialize(plan, *bytes);
-      merge_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       ++report.memo_hits;
-      merge(cached);
+      merge(query::partial_result::deserialize(plan, *bytes));
       continue;
     }
     auto batch = source.read_block(block);
@@ -122,28 +161,79 @@ query::partial_result execute_memoized(const std::shared_ptr<const query::query_
     }
     ++report.memo_misses;
     one_chunk_source one{block.summary, *batch};
-    query::query_stats block_stats;
-    auto fresh = query::execute_partial(plan, one, opts, &block_stats);
-    add_stats(stats, block_stats);
-    report.block_events += block_stats.events_scanned;
+    query::query_stats s;
+    auto fresh = query::execute_partial(plan, one, opts, &s);
+    add_stats(stats, s);
+    report.block_events += s.events_scanned;
     cache->put(key, fresh.serialize());
     ++report.memo_stores;
     merge(fresh);
   }
+}
+
+/// Bound on buffer rescans while index passes keep adding blocks.
+constexpr int max_buffer_scans = 8;
+
+} // namespace
+
+query::partial_result execute_memoized(const std::shared_ptr<const query::query_plan>& plan,
+                                       store_source& source, const query::query_options& opts,
+                                       query::memo_cache* cache, query::query_stats& stats,
+                                       memo_run_report& report) {
+  query::block_filter filter = query::plan_blocks(*plan, opts);
+  query::partial_result blocks_total(plan);
+  if (filter.is_empty()) {
+    report.bypassed = true;
+    return blocks_total;
+  }
+  if (!cache || cache->capacity() == 0 || plan->no_cache) {
+    report.bypassed = true;
+    cache = nullptr;
+  }
+  const std::string fingerprint = cache ? query::memo_fingerprint(*plan, filter) : std::string{};
+  query::scan_request req;
+  req.filter = &filter;
+  req.from_ns = filter.from_ns;
+  req.to_ns = filter.to_ns;
+
+  // 1. The blocks as listed now.
+  report.blocks_start_ns = unix_ns_now();
+  std::unordered_set<storage::block_key, block_key_hash> seen;
+  auto listed = source.list_blocks(req.from_ns, req.to_ns);
+  auto candidates = take_new(std::move(listed), seen, filter, source);
+  run_blocks(plan, source, opts, filter, candidates, cache, fingerprint, blocks_total, stats,
+             report);
   report.blocks_end_ns = unix_ns_now();
 
-  // 3. The buffer changes with every write: always fresh, never cached.
+  // 2. The buffer, then a second listing. Blocks and buffer are read in
+  // separate transactions, so an index pass may move events between them.
+  // Every block created before a buffer scan shows up in the listing after
+  // it: fold in blocks not seen yet and scan the buffer again, until a
+  // listing brings nothing new. Then every folded block predates the last
+  // buffer scan (no event counted twice) and every block predating it was
+  // folded (no event missed).
   report.buffer_start_ns = report.blocks_end_ns;
-  source.set_parts(store_source::parts::buffer);
-  query::query_stats buffer_stats;
-  auto buffered = query::execute_partial(plan, source, opts, &buffer_stats);
-  source.set_parts(store_source::parts::all);
-  add_stats(stats, buffer_stats);
-  report.buffer_events = buffer_stats.events_scanned;
-  merge(buffered);
+  for (int scan = 1;; ++scan) {
+    source.set_parts(store_source::parts::buffer);
+    query::query_stats buffer_stats;
+    auto buffered = query::execute_partial(plan, source, opts, &buffer_stats);
+    source.set_parts(store_source::parts::all);
+    auto fresh = take_new(source.list_blocks(req.from_ns, req.to_ns), seen, filter, source);
+    if (fresh.empty() || scan == max_buffer_scans) {
+      add_stats(stats, buffer_stats);
+      report.buffer_events = buffer_stats.events_scanned;
+      auto t0 = std::chrono::steady_clock::now();
+      blocks_total.merge(buffered);
+      report.merge_ms +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      check_bounds(blocks_total, opts);
+      break;
+    }
+    ++report.retries;
+    run_blocks(plan, source, opts, filter, fresh, cache, fingerprint, blocks_total, stats, report);
+  }
   report.buffer_end_ns = unix_ns_now();
-  report.merge_ms = merge_ms;
-  return total;
+  return blocks_total;
 }
 
 } // namespace cairn

@@ -34,6 +34,7 @@ struct memo_run_report {
   uint64_t block_events = 0;    ///< events scanned in freshly read blocks
   uint64_t buffer_events = 0;   ///< events scanned in the buffer
   bool bypassed = false;        ///< `for no_cache`, or no cache configured
+  uint32_t retries = 0;         ///< buffer rescans: index passes moved events meanwhile
   // Unix-ns phase boundaries, for spans.
   int64_t blocks_start_ns = 0;
   int64_t blocks_end_ns = 0;
@@ -44,7 +45,9 @@ struct memo_run_report {
 
 /// Runs `plan` (a select) over `source`, reusing and filling `cache`.
 /// `cache` may be null and plan->no_cache bypasses it: then this is a plain
-/// execute_partial. Counters accumulate in `source` and `stats`.
+/// single executor pass over the blocks. Blocks and buffer are read in
+/// separate transactions; blocks created by index passes during the run are
+/// folded in and the buffer rescanned, so no event is missed or counted twice.
 /// @throws query::query_error (memory bound, cancelled).
 query::partial_result execute_memoized(const std::shared_ptr<const query::query_plan>& plan,
                                        store_source& source, const query::query_options& opts,

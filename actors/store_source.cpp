@@ -53,6 +53,15 @@ std::vector<storage::block_info> store_source::list_candidates(const query::scan
   return out;
 }
 
+std::vector<storage::block_info> store_source::list_blocks(int64_t from_ns, int64_t to_ns) const {
+  auto blocks = store_->list_blocks(from_ns, to_ns);
+  if (!blocks) {
+    spdlog::warn("query: listing blocks failed: {}", blocks.error().to_string());
+    return {};
+  }
+  return std::move(*blocks);
+}
+
 const storage::record_batch* store_source::read_block(const storage::block_info& block) {
   if (!store_->read_block(block.key, batch_))
     return nullptr;

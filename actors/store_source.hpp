@@ -37,6 +37,13 @@ public:
   /// retention since it was listed). The batch lives until the next read.
   const storage::record_batch* read_block(const storage::block_info& block);
 
+  /// All blocks overlapping [from_ns, to_ns), in key order, from one read
+  /// transaction (empty, logged, if listing fails).
+  std::vector<storage::block_info> list_blocks(int64_t from_ns, int64_t to_ns) const;
+
+  /// Counts a block ruled out by its summary (callers filtering themselves).
+  void count_skipped() noexcept { ++blocks_skipped_; }
+
   /// Blocks skipped by their summaries since construction or reset_counters().
   uint64_t blocks_skipped() const noexcept { return blocks_skipped_; }
   /// Blocks decoded since construction or reset_counters().
