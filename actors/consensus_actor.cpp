@@ -78,6 +78,22 @@ void lease_round(self_ptr self) {
   if (!ensure_store(self))
     return report_lost(self, "metastore unavailable");
   auto now = unix_ms();
+  if (st.retiring) {
+    // Stopping: report the successor so requests still arriving here are
+    // forwarded to it until the listener closes.
+    auto current = st.store->current_lease(o.lease_name);
+    if (current && *current && (*current)->holder != o.node_id && (*current)->valid_at(now)) {
+      lease_status ls;
+      ls.kind = lease_status::held_elsewhere;
+      ls.holder = (*current)->holder;
+      ls.epoch = (*current)->epoch;
+      if (auto nodes = st.store->list_nodes())
+        st.nodes = std::move(*nodes);
+      ls.leader_api_uri = api_uri_of(st, ls.holder);
+      self->send(st.node, lease_atom::value, ls);
+    }
+    return;
+  }
   meta::expected<std::optional<meta::lease>> result =
     o.manual_leader ? [&]() -> meta::expected<std::optional<meta::lease>> {
       auto current = st.store->current_lease(o.lease_name);
@@ -151,6 +167,7 @@ caf::behavior consensus_actor(self_ptr self, consensus_options options, caf::act
           spdlog::info("consensus: released lease '{}'", st.options.lease_name);
       }
       st.holding = false;
+      st.retiring = true;
       return true;
     },
   };

@@ -30,6 +30,7 @@ struct consensus_state {
   std::optional<meta::metastore> store;
   caf::actor node;
   bool holding = false;
+  bool retiring = false; ///< after release: only watch who leads, never acquire
   int64_t epoch = 0;
   bool registered = false;
   std::vector<meta::node_info> nodes; ///< membership as of the last tick

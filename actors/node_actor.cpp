@@ -23,8 +23,10 @@ void publish(self_ptr self) {
   auto& st = self->state;
   cluster_view::snapshot v;
   v.acting_leader = st.fsm.is_acting_leader();
-  v.follower = st.fsm.state() == node_state::follower && !st.leader_id.empty() &&
-               st.leader_id != st.node_id;
+  // Another node holds the lease: requests can be forwarded to it, also
+  // while this node is stopping (graceful hand-over).
+  v.follower = !v.acting_leader && !st.leader_id.empty() && st.leader_id != st.node_id &&
+               (st.fsm.state() == node_state::follower || st.fsm.state() == node_state::stopped);
   v.leader_id = st.leader_id;
   v.leader_api_uri = st.leader_api_uri;
   v.epoch = st.epoch;

@@ -31,7 +31,7 @@ run_round() { # MODE ROUND -> prints the checker's verdict line, returns its sta
   done
   for n in 1 2 3; do launch $((base + n)); done
   local leader=""
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 400); do
     for n in 1 2 3; do [ "$(role_of $((base + n)))" = leader ] && leader=$((base + n)); done
     [ -n "$leader" ] && grep -q "replication: 2 authenticated peer" "$WORK/n$leader.log" && break
     sleep 0.05

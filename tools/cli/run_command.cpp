@@ -55,23 +55,25 @@ void wait_until_stopped(caf::actor_system& sys, const caf::actor& node,
 /// leader nor a follower with a known leader answers 503. /health and
 /// /metrics always describe this node.
 bool intercept_for_follower(const cluster_view& view, boost::asio::io_context& ioc,
-                            std::chrono::milliseconds timeout, net::request& req,
+                            const net::forward_policy& policy, net::request& req,
                             const net::request_info& info, const net::responder& respond) {
-  if (info.path == "/health" || info.path == "/metrics" || info.path == "/api/events/stream")
-    return false; // the live tail streams from this node's replica: a proxy cannot relay it
-  auto v = view.get();
-  if (v.acting_leader)
+  // The live tail streams from this node's replica (a proxy cannot relay an
+  // endless response); the UI's static files hold no data.
+  if (info.path == "/health" || info.path == "/metrics" || info.path == "/api/events/stream" ||
+      info.path == "/" || info.path.starts_with("/ui/"))
     return false;
-  if (v.follower && !v.leader_api_uri.empty() && req[net::forwarded_header].empty()) {
-    net::forward_to_leader(ioc, v.leader_api_uri, req, info, respond, timeout);
+  if (view.get().acting_leader)
+    return false;
+  if (!req[net::forwarded_header].empty()) {
+    // Forwarded to us but we are not (or no longer) the leader: never
+    // forward twice; the first follower retries.
+    auto res = net::error_response(req, net::http::status::service_unavailable,
+                                   "this node is not the leader; retry shortly");
+    res.set(net::http::field::retry_after, "1");
+    respond(std::move(res));
     return true;
   }
-  auto res = net::error_response(req, net::http::status::service_unavailable,
-                                 v.follower ? "this node is a follower and the request was "
-                                              "already forwarded once; retry shortly"
-                                            : "no leader is known yet; retry shortly");
-  res.set(net::http::field::retry_after, "1");
-  respond(std::move(res));
+  net::forward_with_retry(ioc, policy, req, info, respond);
   return true;
 }
 
@@ -157,15 +159,23 @@ int run_command(int argc, char** argv) {
   limits.read_timeout = std::chrono::milliseconds(cfg.get_int("api.readTimeoutMs"));
   limits.max_connections = static_cast<size_t>(cfg.get_int("api.maxConnections"));
   auto view = std::make_shared<cluster_view>();
-  auto proxy_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
+  net::forward_policy forward;
+  forward.timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
+  forward.budget = std::chrono::milliseconds(cfg.get_int("cluster.leaseMs") +
+                                             2 * cfg.get_int("cluster.tickMs"));
+  forward.retry_every = std::chrono::milliseconds(std::max<int64_t>(20, tick.count() / 4));
+  forward.leader_uri = [view] {
+    auto v = view->get();
+    return v.acting_leader || v.follower ? v.leader_api_uri : std::string{};
+  };
   net::http_server server{
     ioc, routes, limits,
     [store](net::response& res) {
       res.set("X-Cairn-Generation", store->current_generation().to_string());
     },
-    [view, &ioc, proxy_timeout](net::request& req, const net::request_info& info,
-                                const net::responder& respond) {
-      return intercept_for_follower(*view, ioc, proxy_timeout, req, info, respond);
+    [view, &ioc, forward](net::request& req, const net::request_info& info,
+                          const net::responder& respond) {
+      return intercept_for_follower(*view, ioc, forward, req, info, respond);
     }};
   int exit_code = ok;
   std::vector<std::string> bound_uris;
@@ -248,6 +258,9 @@ int run_command(int argc, char** argv) {
   services.query_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
   services.query_max_memory = static_cast<size_t>(cfg.get_int("query.maxMemoryBytes"));
   services.heartbeat_stale = std::max(co.lease / 2, 3 * tick);
+  services.query_memo_bytes = static_cast<size_t>(cfg.get_int("query.memoBytes"));
+  services.otlp_endpoint = cfg.get("diagnostics.otlpEndpoint");
+  services.node_name = identity.name;
   services.metastore_uri = co.metastore_uri;
   net::add_system_routes(routes, services);
   net::add_ingest_routes(routes, services);
@@ -274,10 +287,10 @@ int run_command(int argc, char** argv) {
     spdlog::info("received signal {}; stopping", signo);
   }
 
-  // 6. Graceful stop: no new requests, step down, release the lease so a
-  // successor need not wait for it to expire, then stop the actors.
-  server.stop();
-  anon_send_exit(clock, caf::exit_reason::user_shutdown);
+  // 7. Graceful stop: step down (no more commits here), release the lease so
+  // a successor takes over at its next tick rather than after the lease
+  // expires, keep forwarding requests to the successor until it is known
+  // (bounded), and only then close the listener.
   anon_send(node, stop_atom::value);
   wait_until_stopped(sys, node, std::chrono::milliseconds(2000));
   {
@@ -285,6 +298,15 @@ int run_command(int argc, char** argv) {
     self->request(consensus, std::chrono::milliseconds(1500), release_atom::value)
       .receive([](bool) {}, [](caf::error&) {});
   }
+  if (exit_code == ok && !cfg.get_list("cluster.peers").empty()) {
+    auto handover_until = std::chrono::steady_clock::now() + forward.budget;
+    while (!view->get().follower && std::chrono::steady_clock::now() < handover_until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // In-flight forwards finish on the I/O threads meanwhile.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  server.stop();
+  anon_send_exit(clock, caf::exit_reason::user_shutdown);
   ioc.stop();
   for (auto& t : io_threads)
     t.join();
