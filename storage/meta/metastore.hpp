@@ -34,6 +34,7 @@
 #include "storage/meta/errc.hpp"
 #include "storage/meta/lease.hpp"
 #include "storage/meta/node_info.hpp"
+#include "storage/meta/alert.hpp"
 #include "storage/meta/signal.hpp"
 
 namespace soci {
@@ -212,6 +213,32 @@ public:
 
   /// Deletes a policy; returns whether it existed.
   expected<bool> remove_retention_policy(std::string_view id);
+
+  // -- alerts (metastore_alerts.cpp) -----------------------------------------
+  // Definitions for /api/alerts plus the scheduling state the leader's alert
+  // actor advances (see alert.hpp for the invariants).
+
+  /// Stores a new alert; assigns its id and creation time and returns it.
+  /// @pre a.interval_ms > 0 && a.window_ms > 0
+  expected<alert_info> create_alert(const alert_info& a);
+
+  /// All alerts ordered by creation time, then id.
+  expected<std::vector<alert_info>> list_alerts();
+
+  /// Deletes an alert; returns whether it existed.
+  expected<bool> remove_alert(std::string_view id);
+
+  /// Decides window `window_end_ms` of alert `id` if its last decided window
+  /// is still `expected_last_end_ms` (compare-and-set); records the firing
+  /// state and the undelivered notification `pending_json` ("" = did not
+  /// fire) in the same statement. Returns whether this caller decided it.
+  expected<bool> decide_alert_window(std::string_view id, int64_t expected_last_end_ms,
+                                     int64_t window_end_ms, int64_t last_fired_ms,
+                                     int64_t suppressed_until_ms, const std::string& pending_json);
+
+  /// Marks the notification of window `window_end_ms` delivered (clears
+  /// pending_json if it still belongs to that window).
+  expected<void> clear_alert_pending(std::string_view id, int64_t window_end_ms);
 
   // ---------------------------------------------------------------------------
 

@@ -99,8 +99,22 @@ constexpr std::string_view v1_statements[] = {
        created_ms BIGINT NOT NULL DEFAULT 0))",
 };
 
+// Version 2: alert scheduling (actors/alert_schedule.hpp). An alert checks
+// windows [end - window_ms, end) whose ends are multiples of interval_ms;
+// last_window_end_ms is the last window decided (fired or not) and
+// pending_json the notification of that window while it is undelivered, so
+// a new leader resumes after the last decided window and re-sends a pending
+// notification instead of evaluating its window again.
+constexpr std::string_view v2_statements[] = {
+  "ALTER TABLE alerts ADD COLUMN window_ms BIGINT NOT NULL DEFAULT 60000",
+  "ALTER TABLE alerts ADD COLUMN suppression_ms BIGINT NOT NULL DEFAULT 0",
+  "ALTER TABLE alerts ADD COLUMN last_window_end_ms BIGINT NOT NULL DEFAULT 0",
+  "ALTER TABLE alerts ADD COLUMN pending_json TEXT NOT NULL DEFAULT ''",
+};
+
 constexpr migration migrations[] = {
   {1, "initial schema", v1_statements},
+  {2, "alert windows", v2_statements},
 };
 
 constexpr std::string_view create_schema_migrations

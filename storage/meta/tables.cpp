@@ -48,6 +48,8 @@ constexpr column_def alerts_cols[] = {
   {"query", T},        {"interval_ms", I},   {"condition", T},
   {"notification_json", T}, {"owner_id", T}, {"is_disabled", I},
   {"last_fired_ms", I}, {"suppressed_until_ms", I}, {"created_ms", I},
+  {"window_ms", I},    {"suppression_ms", I}, {"last_window_end_ms", I},
+  {"pending_json", T},
 };
 
 constexpr table_def tables[] = {

@@ -1,0 +1,230 @@
+#include "actors/alert_actor.hpp"
+
+#include "actors/alert_schedule.hpp"
+#include "actors/alert_webhook.hpp"
+#include "actors/messages.hpp"
+#include "actors/store_source.hpp"
+#include "query/executor.hpp"
+#include "query/parse_error.hpp"
+#include "query/result_json.hpp"
+#include "storage/meta/metastore.hpp"
+
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+namespace cairn {
+
+namespace {
+
+int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+void escape_into(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+}
+
+std::string iso_ms(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+/// The webhook URL of an alert's notification settings ("" = none).
+std::string webhook_of(const meta::alert_info& a) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view url;
+  if (parser.parse(a.notification_json).get(root) || root["webhook"].get(url))
+    return {};
+  return std::string{url};
+}
+
+/// The notification body of a fired window.
+std::string notification(const meta::alert_info& a, int64_t end_ms, const std::string& result) {
+  std::string out = "{\"AlertId\":\"";
+  escape_into(out, a.id);
+  out += "\",\"Title\":\"";
+  escape_into(out, a.title);
+  out += "\",\"Query\":\"";
+  escape_into(out, a.query);
+  out += "\",\"WindowStart\":\"" + iso_ms(end_ms - a.window_ms) + "\",\"WindowEnd\":\"" +
+         iso_ms(end_ms) + "\",\"WindowEndMs\":" + std::to_string(end_ms) +
+         ",\"Result\":" + result + "}";
+  return out;
+}
+
+/// Runs the alert query over window [end - window, end); the result JSON
+/// if any row matched, nullopt otherwise.
+std::optional<std::string> evaluate(const alert_state& st, const meta::alert_info& a,
+                                    int64_t end_ms) {
+  store_source source{st.opts.store};
+  query::query_options opts;
+  opts.from_ns = (end_ms - a.window_ms) * 1000000;
+  opts.to_ns = end_ms * 1000000;
+  opts.max_memory_bytes = st.opts.max_query_memory;
+  auto result = query::run_query(a.query, source, opts, opts.to_ns);
+  if (result.rows.empty())
+    return std::nullopt;
+  return query::to_seq_json(result);
+}
+
+/// Sends the pending notification of `a` if its backoff allows; returns
+/// whether nothing is pending afterwards.
+bool deliver_pending(alert_state& st, const meta::alert_info& a) {
+  auto now = std::chrono::steady_clock::now();
+  auto& d = st.deliveries[a.id];
+  if (now < d.next_at)
+    return false;
+  auto url = webhook_of(a);
+  webhook_result r;
+  if (!url.empty())
+    r = post_json(url, a.pending_json, st.opts.webhook_timeout);
+  if (r.ok()) {
+    if (auto cleared = st.meta->clear_alert_pending(a.id, a.last_window_end_ms); !cleared) {
+      spdlog::warn("alerts: {}: cannot clear the delivered notification: {}", a.id,
+                   cleared.error().message);
+      return false;
+    }
+    if (!url.empty())
+      spdlog::info("alerts: {} ({}) window {} notified", a.id, a.title,
+                   iso_ms(a.last_window_end_ms));
+    st.deliveries.erase(a.id);
+    return true;
+  }
+  ++d.attempts;
+  if (d.attempts >= st.opts.max_attempts) {
+    spdlog::error("alerts: {}: giving up the notification of window {} after {} attempts: {}",
+                  a.id, iso_ms(a.last_window_end_ms), d.attempts, r.error);
+    (void)st.meta->clear_alert_pending(a.id, a.last_window_end_ms);
+    st.deliveries.erase(a.id);
+    return true;
+  }
+  auto delay = retry_delay_ms(d.attempts, 200, 30000);
+  d.next_at = now + std::chrono::milliseconds(delay);
+  spdlog::warn("alerts: {}: webhook attempt {} failed ({}); retrying in {} ms", a.id, d.attempts,
+               r.error, delay);
+  return false;
+}
+
+/// Decides the due windows of one alert, in order (see the header).
+void run_alert(alert_state& st, meta::alert_info a, int64_t now_ms) {
+  if (!a.pending_json.empty() && !deliver_pending(st, a))
+    return;
+  a.pending_json.clear();
+  for (auto end : due_windows(a.last_window_end_ms, a.created_ms, a.interval_ms, now_ms,
+                              st.opts.settle_ms, 32)) {
+    std::optional<std::string> hit;
+    try {
+      hit = evaluate(st, a, end);
+    } catch (const query::query_error& e) {
+      // A broken query would otherwise stall the schedule forever: the
+      // window counts as not fired and the error is logged each time.
+      spdlog::error("alerts: {} ({}): query failed for window {}: {}", a.id, a.title,
+                    iso_ms(end), e.what());
+    }
+    auto o = decide_window(hit.has_value(), end, a.last_fired_ms, a.suppressed_until_ms,
+                           a.suppression_ms);
+    std::string pending = o.fire ? notification(a, end, *hit) : std::string{};
+    auto decided = st.meta->decide_alert_window(a.id, a.last_window_end_ms, end,
+                                                o.last_fired_ms, o.suppressed_until_ms, pending);
+    if (!decided || !*decided) {
+      // Another evaluator moved on (or the row is gone): re-read next round.
+      if (!decided)
+        throw std::runtime_error(decided.error().message);
+      return;
+    }
+    a.last_window_end_ms = end;
+    a.last_fired_ms = o.last_fired_ms;
+    a.suppressed_until_ms = o.suppressed_until_ms;
+    if (o.fire) {
+      spdlog::info("alerts: {} ({}) fired for window {}", a.id, a.title, iso_ms(end));
+      a.pending_json = std::move(pending);
+      if (!deliver_pending(st, a))
+        return;
+      a.pending_json.clear();
+    }
+  }
+}
+
+/// One round over every enabled alert.
+void run_round(alert_state& st) {
+  try {
+    if (!st.meta) {
+      auto opened = meta::metastore::open(st.opts.metastore_uri);
+      if (!opened) {
+        spdlog::warn("alerts: cannot open the metastore: {}", opened.error().message);
+        return;
+      }
+      st.meta = std::make_shared<meta::metastore>(std::move(*opened));
+    }
+    auto alerts = st.meta->list_alerts();
+    if (!alerts)
+      throw std::runtime_error(alerts.error().message);
+    auto now = unix_ms_now();
+    for (auto& a : *alerts)
+      if (!a.is_disabled && a.interval_ms > 0 && a.window_ms > 0)
+        run_alert(st, std::move(a), now);
+  } catch (const std::exception& e) {
+    // Reconnect next round: the session may be broken.
+    spdlog::warn("alerts: round failed: {}", e.what());
+    st.meta.reset();
+  }
+}
+
+} // namespace
+
+caf::behavior alert_actor(caf::stateful_actor<alert_state>* self, alert_options opts) {
+  self->state.opts = std::move(opts);
+  return {
+    [=](activate_atom, int64_t epoch) {
+      auto& st = self->state;
+      st.active = true;
+      ++st.activation;
+      st.deliveries.clear();
+      spdlog::info("alerts: evaluating alerts (epoch {})", epoch);
+      self->send(self, tick_atom::value, st.activation);
+      return true;
+    },
+    [=](deactivate_atom) {
+      auto& st = self->state;
+      st.active = false;
+      st.meta.reset();
+      return true;
+    },
+    [=](tick_atom, uint64_t activation) {
+      auto& st = self->state;
+      if (!st.active || activation != st.activation)
+        return;
+      run_round(st);
+      self->delayed_send(self, st.opts.poll, tick_atom::value, activation);
+    },
+  };
+}
+
+} // namespace cairn

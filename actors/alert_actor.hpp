@@ -1,0 +1,71 @@
+#pragma once
+/// The alert evaluator: a leader-only service (started and stopped by the
+/// dispatcher with activate/deactivate) that decides every due window of
+/// every alert and delivers the notifications of the windows that fired.
+///
+/// Exactly once per window, across leader changes:
+///   1. A round lists the alerts and, per alert, first re-sends a pending
+///      (recorded but undelivered) notification; no later window of that
+///      alert is evaluated until it is delivered or given up.
+///   2. Due windows (actors/alert_schedule.hpp) are evaluated in order: the
+///      query runs over [end - window, end) on this node's store, and the
+///      outcome plus the notification are recorded in ONE compare-and-set
+///      statement (metastore::decide_alert_window) BEFORE sending, so a
+///      window is decided once even if two leaders overlap.
+///   3. The notification is POSTed to the webhook; after success the pending
+///      mark is cleared. Failures retry with exponential backoff, one attempt
+///      per round, so deactivation is never blocked by a slow receiver.
+/// A leader killed between sending and clearing makes its successor send
+/// that one notification again (at-least-once at that point); payloads carry
+/// AlertId + WindowEnd for receivers that deduplicate.
+///
+/// Runs detached: queries and SQL block.
+#include "storage/event_store.hpp"
+
+#include <caf/stateful_actor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace cairn {
+
+namespace meta {
+class metastore;
+}
+
+/// Settings of the alert actor.
+struct alert_options {
+  std::string metastore_uri;
+  std::shared_ptr<storage::event_store> store;
+  /// How often a round runs while active.
+  std::chrono::milliseconds poll{250};
+  /// How long after a window's end it is evaluated (late events).
+  int64_t settle_ms = 500;
+  size_t max_query_memory = size_t(256) << 20;
+  /// Bound of one webhook attempt.
+  std::chrono::milliseconds webhook_timeout{5000};
+  /// Give up a notification after this many failed attempts.
+  unsigned max_attempts = 10;
+};
+
+/// Backoff of one alert's pending notification.
+struct alert_delivery {
+  unsigned attempts = 0;
+  std::chrono::steady_clock::time_point next_at{};
+};
+
+struct alert_state {
+  static inline const char* name = "alerts";
+  alert_options opts;
+  bool active = false;
+  /// Bumped per activation: rounds scheduled by an older one stop.
+  uint64_t activation = 0;
+  std::shared_ptr<meta::metastore> meta;
+  std::unordered_map<std::string, alert_delivery> deliveries;
+};
+
+caf::behavior alert_actor(caf::stateful_actor<alert_state>* self, alert_options opts);
+
+} // namespace cairn

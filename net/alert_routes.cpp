@@ -1,0 +1,218 @@
+/// Alert endpoints:
+///   GET /api/alerts                 (Read)  every alert with its schedule state
+///   POST /api/alerts                (Write) {Title, Query, WindowMs, IntervalMs,
+///                                            SuppressionMs, Notify:{webhook, app}}
+///   DELETE /api/alerts/{id}         (Write)
+/// camelCase keys (title, query, windowMs, ...) are accepted too. The query
+/// must compile; it fires when it returns at least one row (use `having`).
+/// Threading: like net/admin_routes.cpp, each request opens a short-lived
+/// metastore session on the query pool.
+#include "net/alert_routes.hpp"
+
+#include "net/auth.hpp"
+#include "net/event_json.hpp"
+#include "query/parse_error.hpp"
+#include "query/query_plan.hpp"
+#include "storage/meta/metastore.hpp"
+
+#include <boost/asio/post.hpp>
+#include <simdjson.h>
+
+#include <chrono>
+
+namespace cairn::net {
+
+namespace {
+
+struct reply_to {
+  unsigned version;
+  bool keep_alive;
+  responder respond;
+
+  void json(http::status status, std::string body) const {
+    request stub;
+    stub.version(version);
+    stub.keep_alive(keep_alive);
+    respond(json_response(stub, status, std::move(body)));
+  }
+  void error(http::status status, std::string_view message) const {
+    request stub;
+    stub.version(version);
+    stub.keep_alive(keep_alive);
+    respond(error_response(stub, status, message));
+  }
+};
+
+/// Authorizes `needed`, then runs `work(metastore&, reply)` on the query pool.
+template <class Work>
+handler with_metastore(const node_services& s, meta::permission needed, Work work) {
+  return [s, needed, work](request& req, const request_info& info, responder respond) {
+    authorize(s, req, info, needed, respond,
+              [s, work, &req, info, respond](std::optional<meta::api_key_info>) {
+                reply_to reply{req.version(), req.keep_alive(), respond};
+                if (s.metastore_uri.empty())
+                  return reply.error(http::status::service_unavailable,
+                                     "this node has no metastore configured");
+                boost::asio::post(*s.query_pool, [uri = s.metastore_uri, reply, work,
+                                                  body = req.body(), info] {
+                  auto store = meta::metastore::open(uri);
+                  if (!store)
+                    return reply.error(http::status::service_unavailable,
+                                       "cannot open the metastore: " + store.error().message);
+                  work(*store, reply, body, info);
+                });
+              });
+  };
+}
+
+void add_string(std::string& out, const char* name, std::string_view v) {
+  out += out.back() == '{' ? "\"" : ",\"";
+  out += name;
+  out += "\":\"";
+  json_escape_into(out, v);
+  out += '"';
+}
+
+void add_raw(std::string& out, const char* name, std::string_view raw) {
+  out += out.back() == '{' ? "\"" : ",\"";
+  out += name;
+  out += "\":";
+  out += raw;
+}
+
+void add_utc(std::string& out, const char* name, int64_t ms) {
+  if (ms == 0)
+    return add_raw(out, name, "null");
+  out += out.back() == '{' ? "\"" : ",\"";
+  out += name;
+  out += "\":\"";
+  write_iso8601(out, ms * 1000000);
+  out += '"';
+}
+
+void write_alert(std::string& out, const meta::alert_info& a) {
+  out += '{';
+  add_string(out, "Id", a.id);
+  add_string(out, "Title", a.title);
+  add_string(out, "Description", a.description);
+  add_string(out, "Query", a.query);
+  add_raw(out, "WindowMs", std::to_string(a.window_ms));
+  add_raw(out, "IntervalMs", std::to_string(a.interval_ms));
+  add_raw(out, "SuppressionMs", std::to_string(a.suppression_ms));
+  add_raw(out, "Notify", a.notification_json);
+  add_raw(out, "IsDisabled", a.is_disabled ? "true" : "false");
+  add_utc(out, "LastWindowEndUtc", a.last_window_end_ms);
+  add_utc(out, "LastFiredUtc", a.last_fired_ms);
+  add_utc(out, "SuppressedUntilUtc", a.suppressed_until_ms);
+  add_raw(out, "NotificationPending", a.pending_json.empty() ? "false" : "true");
+  add_utc(out, "CreatedUtc", a.created_ms);
+  out += '}';
+}
+
+/// Looks up `Pascal` or `camel` in `o`.
+simdjson::dom::element field(simdjson::dom::object o, const char* pascal, const char* camel) {
+  simdjson::dom::element e;
+  if (!o[pascal].get(e) || !o[camel].get(e))
+    return e;
+  return {};
+}
+
+/// Reads an alert definition; an error message if it is invalid.
+std::optional<std::string> parse_alert(const std::string& text, meta::alert_info& out) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded{text};
+  simdjson::dom::object o;
+  if (parser.parse(padded).get(o))
+    return "the body must be a JSON object";
+  std::string_view sv;
+  if (!field(o, "Title", "title").get(sv))
+    out.title = sv;
+  if (!field(o, "Description", "description").get(sv))
+    out.description = sv;
+  if (!field(o, "Query", "query").get(sv))
+    out.query = sv;
+  int64_t n = 0;
+  if (!field(o, "WindowMs", "windowMs").get(n))
+    out.window_ms = n;
+  if (!field(o, "IntervalMs", "intervalMs").get(n))
+    out.interval_ms = n;
+  if (!field(o, "SuppressionMs", "suppressionMs").get(n))
+    out.suppression_ms = n;
+  bool disabled = false;
+  if (!field(o, "IsDisabled", "isDisabled").get(disabled))
+    out.is_disabled = disabled;
+  simdjson::dom::object notify;
+  if (!field(o, "Notify", "notify").get(notify)) {
+    std::string_view url;
+    if (!notify["webhook"].get(url) && url.rfind("http://", 0) != 0)
+      return "Notify.webhook must be an http:// URL";
+    out.notification_json = simdjson::to_string(notify);
+  }
+  if (out.title.empty())
+    return "Title is required";
+  if (out.query.empty())
+    return "Query is required";
+  if (out.window_ms <= 0 || out.interval_ms <= 0 || out.suppression_ms < 0)
+    return "WindowMs and IntervalMs must be positive, SuppressionMs not negative";
+  try {
+    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    auto plan = query::query_plan::compile(out.query, now);
+    (void)plan;
+  } catch (const query::query_error& e) {
+    return std::string{"Query: "} + e.what();
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+void add_alert_routes(router& r, const node_services& s) {
+  r.add(http::verb::get, "/api/alerts", "alerts",
+        with_metastore(s, meta::permission::read,
+                       [](meta::metastore& m, const reply_to& reply, const std::string&,
+                          const request_info&) {
+                         auto list = m.list_alerts();
+                         if (!list)
+                           return reply.error(http::status::service_unavailable,
+                                              list.error().message);
+                         std::string body = "[";
+                         for (const auto& a : *list) {
+                           if (body.size() > 1)
+                             body += ',';
+                           write_alert(body, a);
+                         }
+                         reply.json(http::status::ok, body + "]");
+                       }));
+  r.add(http::verb::post, "/api/alerts", "alerts",
+        with_metastore(s, meta::permission::write,
+                       [](meta::metastore& m, const reply_to& reply, const std::string& body,
+                          const request_info&) {
+                         meta::alert_info a;
+                         if (auto err = parse_alert(body, a))
+                           return reply.error(http::status::bad_request, *err);
+                         auto created = m.create_alert(a);
+                         if (!created)
+                           return reply.error(http::status::service_unavailable,
+                                              created.error().message);
+                         std::string out;
+                         write_alert(out, *created);
+                         reply.json(http::status::created, std::move(out));
+                       }));
+  r.add(http::verb::delete_, "/api/alerts/*", "alerts",
+        with_metastore(s, meta::permission::write,
+                       [](meta::metastore& m, const reply_to& reply, const std::string&,
+                          const request_info& info) {
+                         auto id = info.path.substr(std::string_view{"/api/alerts/"}.size());
+                         auto removed = m.remove_alert(id);
+                         if (!removed)
+                           return reply.error(http::status::service_unavailable,
+                                              removed.error().message);
+                         if (!*removed)
+                           return reply.error(http::status::not_found, "no alert " + id);
+                         reply.json(http::status::ok, "{}");
+                       }));
+}
+
+} // namespace cairn::net
