@@ -185,9 +185,34 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
   return ok;
 }
 
+namespace {
+/// The projection decode_block(value, out) uses on this thread.
+thread_local const field_projection* current_projection = nullptr;
+const field_projection full_projection{};
+} // namespace
+
+scoped_projection::scoped_projection(const field_projection& projection) noexcept
+  : previous_(current_projection) {
+  current_projection = &projection;
+}
+
+scoped_projection::~scoped_projection() { current_projection = previous_; }
+
 status decode_block(std::string_view value, record_batch& out) {
+  return decode_block(value, out, current_projection ? *current_projection : full_projection);
+}
+
+status decode_block(std::string_view value, record_batch& out, const field_projection& projection) {
   thread_local decode_scratch scratch;
   out.clear();
+  const bool full = projection.is_full();
+  // The message is rebuilt from its template and the properties it refers to.
+  uint32_t wanted = projection.fields;
+  const bool want_message = wanted & field_bit(field::message);
+  if (want_message)
+    wanted |= field_bit(field::message_template) | field_bit(field::properties);
+  const bool want_props = wanted & field_bit(field::properties);
+  const std::vector<std::string>* prop_names = want_message ? nullptr : projection.property_names;
   // 1. Check the value header and decompress the column image.
   if (value.size() < value_header_size)
     return corrupt("value too short");
@@ -234,6 +259,7 @@ status decode_block(std::string_view value, record_batch& out) {
     auto view = [](const column_reader& c) { return std::string_view{c.p, size_t(c.end - c.p)}; };
     if (!props.open(view(cols[col_prop_layout]), view(cols[col_prop_dict]), view(cols[col_prop_values])))
       return corrupt("property dictionary");
+    props.select(prop_names);
   }
   for (auto& d : scratch.distinct)
     d.clear();
@@ -302,11 +328,15 @@ status decode_block(std::string_view value, record_batch& out) {
       fields[f] = std::string_view{src, static_cast<size_t>(len)};
     }
     if (shredded) {
-      if (!props.next(scratch.props_text))
-        return corrupt("property columns");
-      fields[props_index] = scratch.props_text;
+      if (want_props) {
+        if (!props.next(scratch.props_text))
+          return corrupt("property columns");
+        fields[props_index] = scratch.props_text;
+      } else {
+        fields[props_index] = {};
+      }
     }
-    if (shape & shape_derived) {
+    if ((shape & shape_derived) && want_message) {
       auto mt = fields[template_index];
       decode_scratch::cached_shape* cached = nullptr;
       for (auto& c : scratch.shapes)
@@ -326,7 +356,11 @@ status decode_block(std::string_view value, record_batch& out) {
         return corrupt("derived message");
       fields[message_index] = scratch.message;
     }
-    // 3b. Write them behind the header.
+    // 3b. Write them behind the header (skipped fields empty).
+    if (!full)
+      for (size_t f = 0; f < field_count; ++f)
+        if (!(wanted & (1u << f)))
+          fields[f] = {};
     for (auto v : fields) {
       if (size_t(w_end - w) < varint_size(v.size()) + v.size())
         return corrupt("records_bytes");
@@ -335,8 +369,10 @@ status decode_block(std::string_view value, record_batch& out) {
       w += v.size();
     }
   }
-  if (w != w_end)
+  if (full && w != w_end)
     return corrupt("records_bytes mismatch");
+  // A projection only shrinks records (skipped fields, fewer members).
+  out.bytes.resize(size_t(w - out.bytes.data()));
   return ok;
 }
 

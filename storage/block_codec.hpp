@@ -62,6 +62,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace cairn::storage {
 
@@ -90,9 +91,53 @@ private:
   std::string image_;
 };
 
+/// Bit mask with every field of enum class field set.
+inline constexpr uint32_t all_fields_mask = (1u << field_count) - 1;
+
+/// Bit of one field in a field mask.
+constexpr uint32_t field_bit(field f) noexcept { return 1u << static_cast<unsigned>(f); }
+
+/// Which parts of each record a decode rebuilds. Queries read few fields;
+/// skipping the others saves most of the decoding (re-rendered messages,
+/// rebuilt property objects). The default rebuilds records byte for byte.
+struct field_projection {
+  /// Bit f set: field f is rebuilt; clear: it comes back empty. The fixed
+  /// header (timestamp, id, start, event type, flags) is always rebuilt.
+  /// The message needs its template and properties: asking for it implies
+  /// both (with every property member).
+  uint32_t fields = all_fields_mask;
+  /// If not null, shredded properties objects keep only the members so
+  /// named (in their order; keys written with escapes are always kept).
+  /// Objects stored verbatim keep every member. Must outlive the decode.
+  const std::vector<std::string>* property_names = nullptr;
+
+  bool is_full() const noexcept { return fields == all_fields_mask && !property_names; }
+};
+
 /// Decodes a block value into `out` (cleared first): records in key order,
 /// offsets rebuilt. Returns errc::corrupt if the value is malformed and
-/// errc::incompatible if a newer build wrote it.
+/// errc::incompatible if a newer build wrote it. Uses this thread's
+/// projection (see scoped_projection), by default every field.
 status decode_block(std::string_view value, record_batch& out);
+
+/// As above with an explicit projection: skipped fields are empty, so the
+/// records are valid but no longer byte-identical to what was stored.
+status decode_block(std::string_view value, record_batch& out, const field_projection& projection);
+
+/// While alive, makes decode_block(value, out) on this thread (and so
+/// event_store::read_block) use `projection`. Lets a query reading blocks
+/// through the event store ask for only the fields it evaluates. Scopes nest;
+/// the innermost wins. Not for blocks whose records leave the query (search
+/// hits, retention rewrites).
+class scoped_projection {
+public:
+  explicit scoped_projection(const field_projection& projection) noexcept;
+  ~scoped_projection();
+  scoped_projection(const scoped_projection&) = delete;
+  scoped_projection& operator=(const scoped_projection&) = delete;
+
+private:
+  const field_projection* previous_;
+};
 
 } // namespace cairn::storage

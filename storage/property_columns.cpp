@@ -176,6 +176,7 @@ bool property_decoder::open(std::string_view layout, std::string_view dict, std:
     }
   }
   layout_begin_.push_back(static_cast<uint32_t>(layout_keys_.size()));
+  wanted_.assign(keys_.size(), 1);
   return d.at_end() && v == v_end;
 }
 
@@ -277,6 +278,24 @@ bool property_decoder::append_value(uint32_t key, text_writer& out) {
   return true;
 }
 
+void property_decoder::select(const std::vector<std::string>* names) {
+  wanted_.assign(keys_.size(), names ? 0 : 1);
+  if (!names)
+    return;
+  for (size_t k = 0; k < keys_.size(); ++k) {
+    auto key = keys_[k];
+    if (key.find('\\') != std::string_view::npos) {
+      wanted_[k] = 1;
+      continue;
+    }
+    for (const auto& n : *names)
+      if (n == key) {
+        wanted_[k] = 1;
+        break;
+      }
+  }
+}
+
 bool property_decoder::next(std::string& out) {
   uint64_t l;
   if (!layout_.varint(l) || l + 1 >= layout_begin_.size())
@@ -285,12 +304,18 @@ bool property_decoder::next(std::string& out) {
   out.clear();
   text_writer w{out};
   w.put('{');
+  bool first = true;
   for (uint32_t i = layout_begin_[l]; i < layout_begin_[l + 1]; ++i) {
     uint32_t k = layout_keys_[i];
+    if (!wanted_[k]) {
+      spans_.emplace_back(0, 0);
+      continue;
+    }
     auto key = keys_[k];
     char* p = w.room(key.size() + 4);
-    if (i != layout_begin_[l])
+    if (!first)
       *p++ = ',';
+    first = false;
     *p++ = '"';
     std::memcpy(p, key.data(), key.size());
     p += key.size();
@@ -308,7 +333,8 @@ bool property_decoder::next(std::string& out) {
   members_.clear();
   std::string_view text{out};
   for (uint32_t i = layout_begin_[l], j = 0; i < layout_begin_[l + 1]; ++i, ++j)
-    members_.emplace_back(keys_[layout_keys_[i]], text.substr(spans_[j].first, spans_[j].second - spans_[j].first));
+    if (wanted_[layout_keys_[i]])
+      members_.emplace_back(keys_[layout_keys_[i]], text.substr(spans_[j].first, spans_[j].second - spans_[j].first));
   return true;
 }
 

@@ -78,6 +78,12 @@ public:
   /// Parses the dict column and positions the streams; false if corrupt.
   bool open(std::string_view layout, std::string_view dict, std::string_view values);
 
+  /// Keeps only members named in `names` (compared with the raw key bytes;
+  /// keys holding escapes are always kept) in the objects next() builds from
+  /// now on until the next open(); null keeps every member. Skipped keys'
+  /// streams are never read, so the choice must hold for the whole block.
+  void select(const std::vector<std::string>* names);
+
   /// Replaces `out` with the next object's JSON text; false if corrupt.
   bool next(std::string& out);
 
@@ -95,6 +101,7 @@ private:
   std::vector<uint32_t> layout_begin_;  ///< layout i = [begin[i], begin[i+1])
   std::vector<json_member> members_;
   std::vector<std::pair<size_t, size_t>> spans_; ///< value [begin, end) in the text
+  std::vector<uint8_t> wanted_; ///< per key: 1 if next() emits it (see select())
 };
 
 } // namespace cairn::storage::blockfmt

@@ -1,0 +1,146 @@
+#include "storage/block_codec.hpp"
+#include "storage/json_scan.hpp"
+
+#include "tests/storage/store_fixture.hpp"
+
+#include <random>
+#include <vector>
+
+using namespace cairn::storage;
+using namespace cairn::storage::test;
+using cairn::storage::blockfmt::for_each_member;
+
+namespace {
+
+const char* const projection_props[] = {
+  "",
+  "{}",
+  R"({"User":"alice","Ip":"10.0.0.1","Http":{"Method":"GET","Status":200}})",
+  R"({"Elapsed":12.5,"RequestPath":"/api/orders","StatusCode":200})",
+  R"({"Dup":1,"User":"bob","Dup":"two","User":"carol"})",
+  R"({"K\"ey":"v","User":"dave"})",
+  R"({ "User": "spaced" })", // not compact: stored verbatim, kept whole
+};
+
+/// A block of varied events (templates with holes, spans, exceptions).
+struct projection_fixture {
+  record_batch batch;
+  std::string value;
+
+  projection_fixture() {
+    std::mt19937_64 rng{11};
+    const char* templates[] = {"", "User {User} from {Ip}", "Took {Elapsed} ms", "No holes"};
+    const char* messages[] = {"User alice from 10.0.0.1", "Took 12.5 ms", "free text", ""};
+    const char* levels[] = {"", "Information", "Error", "Warning"};
+    for (int i = 0; i < 2000; ++i) {
+      event_spec e;
+      e.ts = 1'700'000'000'000'000'000 + i * 1000;
+      e.mt = templates[rng() % 4];
+      e.message = messages[rng() % 4];
+      e.properties = projection_props[rng() % std::size(projection_props)];
+      e.level = levels[rng() % 4];
+      if (rng() % 3 == 0)
+        e.exception = "System.TimeoutException: timed out\n   at X()";
+      if (rng() % 4 == 0)
+        e.start = e.ts - 5000;
+      add_event(batch, e);
+      uint64_t id = 100 + i;
+      std::memcpy(batch.bytes.data() + batch.offsets.back() + record_id_offset, &id, 8);
+    }
+    std::vector<record_view> views(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto r = batch.record(i);
+      REQUIRE(views[i].parse(r.data(), r.size()));
+    }
+    block_encoder enc;
+    REQUIRE(enc.encode(views, value));
+  }
+
+  /// Members of `obj` whose key is in `names`, in order.
+  static std::vector<std::pair<std::string, std::string>> members(std::string_view obj,
+                                                                   const std::vector<std::string>* names) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for_each_member(obj, [&](std::string_view k, std::string_view v) {
+      bool keep = !names;
+      for (size_t i = 0; names && i < names->size(); ++i)
+        keep = keep || (*names)[i] == k;
+      if (keep)
+        out.emplace_back(std::string(k), std::string(v));
+      return true;
+    });
+    return out;
+  }
+
+  /// Decodes with `p` and checks each record against the original.
+  void check(const field_projection& p, const record_batch& out) {
+    REQUIRE(out.size() == batch.size());
+    uint32_t wanted = p.fields;
+    if (wanted & field_bit(field::message))
+      wanted |= field_bit(field::message_template) | field_bit(field::properties);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      record_view a, b;
+      auto ra = batch.record(i), rb = out.record(i);
+      REQUIRE(a.parse(ra.data(), ra.size()));
+      REQUIRE(b.parse(rb.data(), rb.size()));
+      CHECK(ra.substr(0, record_header_size) == rb.substr(0, record_header_size));
+      for (size_t f = 0; f < field_count; ++f) {
+        auto fa = a.get(field(f)), fb = b.get(field(f));
+        if (!(wanted & (1u << f))) {
+          CHECK(fb.empty());
+        } else if (f == size_t(field::properties) && p.property_names &&
+                   !(wanted & field_bit(field::message)) && fa != fb) {
+          // A shredded object keeps the named members only.
+          CHECK(members(fb, nullptr) == members(fa, p.property_names));
+        } else {
+          CHECK_MESSAGE(fa == fb, "record ", i, " field ", f);
+        }
+      }
+    }
+  }
+};
+
+} // namespace
+
+TEST_SUITE("storage.block_projection") {
+
+TEST_CASE_FIXTURE(projection_fixture, "a projection rebuilds the asked fields and leaves the others empty") {
+  std::vector<std::string> names{"User", "Elapsed"};
+  const field_projection cases[] = {
+    {field_bit(field::level), nullptr},
+    {field_bit(field::exception), nullptr},
+    {0, nullptr},
+    {field_bit(field::properties), &names},
+    {field_bit(field::properties) | field_bit(field::level), nullptr},
+    {field_bit(field::message), &names}, // the message needs every member
+    {field_bit(field::trace_id) | field_bit(field::span_kind) | field_bit(field::resource), nullptr},
+  };
+  for (const auto& p : cases) {
+    CAPTURE(p.fields);
+    record_batch out;
+    auto st = decode_block(value, out, p);
+    REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+    check(p, out);
+  }
+}
+
+TEST_CASE_FIXTURE(projection_fixture, "the full projection restores records byte for byte") {
+  record_batch out;
+  REQUIRE(decode_block(value, out, field_projection{}));
+  CHECK(out.bytes == batch.bytes);
+  CHECK(out.offsets == batch.offsets);
+}
+
+TEST_CASE_FIXTURE(projection_fixture, "a scoped projection applies to decode_block on its thread until it ends") {
+  field_projection level_only{field_bit(field::level), nullptr};
+  record_batch out;
+  {
+    scoped_projection scope{level_only};
+    REQUIRE(decode_block(value, out));
+    check(level_only, out);
+    CHECK(out.bytes.size() < batch.bytes.size());
+  }
+  REQUIRE(decode_block(value, out));
+  CHECK(out.bytes == batch.bytes);
+}
+
+}
