@@ -1,5 +1,6 @@
 #include "query/executor.hpp"
 
+#include "query/field_usage.hpp"
 #include "query/parse_error.hpp"
 
 #include <algorithm>
@@ -15,6 +16,19 @@ void check_limits(const partial_result& p, const query_options& opts) {
     throw query_error(query_error::kind::cancelled, "the query was cancelled");
   if (p.memory_bytes() > opts.max_memory_bytes)
     throw query_error(query_error::kind::memory, "query exceeded query.maxMemoryBytes");
+}
+
+/// plan_projection(*plan), remembered per thread for the last plan: the
+/// memoizing executor runs one plan block by block, and deriving the
+/// projection re-parses the query text.
+const storage::field_projection& cached_projection(const std::shared_ptr<const query_plan>& plan) {
+  thread_local std::weak_ptr<const query_plan> last;
+  thread_local storage::field_projection projection;
+  if (last.lock() != plan) {
+    projection = plan_projection(*plan);
+    last = plan;
+  }
+  return projection;
 }
 
 int64_t bucket_origin(const block_filter& f) { return f.from_ns == INT64_MIN ? 0 : f.from_ns; }
@@ -64,10 +78,13 @@ partial_result execute_partial(const std::shared_ptr<const query_plan>& plan_ptr
   query_stats local;
   query_stats& st = stats ? *stats : local;
 
+  // Only the fields the plan evaluates need decoding.
+  const storage::field_projection projection = cached_projection(plan_ptr);
   scan_request req;
   req.filter = &filter;
   req.from_ns = filter.from_ns;
   req.to_ns = filter.to_ns;
+  req.projection = &projection;
   source.scan(req, [&](const storage::block_summary*, const storage::record_batch& batch) {
     ++st.chunks_scanned;
     const size_t n = batch.size();

@@ -8,6 +8,10 @@
 #include <cstdint>
 #include <functional>
 
+namespace cairn::storage {
+struct field_projection; // storage/block_codec.hpp
+} // namespace cairn::storage
+
 namespace cairn::query {
 
 /// Receives one chunk of events: a block (with its summary) or a slice of
@@ -23,6 +27,9 @@ struct scan_request {
   int64_t to_ns = INT64_MAX;   ///< exclusive
   /// Searches ask for newest chunks first; aggregations do not care.
   bool newest_first = false;
+  /// If not null, the fields the scan's consumer reads: a source may leave
+  /// the others empty (storage::field_projection). Null: whole records.
+  const storage::field_projection* projection = nullptr;
 };
 
 class event_source {
