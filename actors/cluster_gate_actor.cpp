@@ -1,6 +1,7 @@
 #include "actors/cluster_gate_actor.hpp"
 
 #include "actors/replication.hpp"
+#include "actors/retention_actor.hpp"
 
 #include <caf/io/middleman.hpp>
 #include <sodium.h>
@@ -146,12 +147,16 @@ static void announce_peers(connector_ptr self) {
   std::vector<caf::actor> endpoints;
   for (auto& [address, endpoint] : self->state.endpoints)
     endpoints.push_back(endpoint);
+  if (self->state.on_peers)
+    self->state.on_peers(endpoints);
   self->send(self->state.committer, peers_atom::value, std::move(endpoints));
 }
 
 caf::behavior peer_connector_actor(connector_ptr self, std::string node_id, std::string key,
-                                   std::vector<std::string> peers, caf::actor committer) {
+                                   std::vector<std::string> peers, caf::actor committer,
+                                   std::function<void(const std::vector<caf::actor>&)> on_peers) {
   auto& st = self->state;
+  st.on_peers = std::move(on_peers);
   st.node_id = std::move(node_id);
   st.key = std::move(key);
   st.peers = std::move(peers);
@@ -184,11 +189,13 @@ namespace cairn {
 
 caf::behavior cluster_endpoint_actor(caf::event_based_actor* self, std::string node_id,
                                      caf::actor committer,
-                                     std::shared_ptr<storage::event_store> store) {
+                                     std::shared_ptr<storage::event_store> store,
+                                     std::shared_ptr<const share_executor> exec) {
   return {
     [=](ping_atom) { return node_id; },
     [=](replicate_atom, int64_t epoch, uint64_t prev_next, uint64_t first_id,
         std::string& bytes) {
+      exec->admit_epoch(epoch); // the committer fences replication itself
       return self->delegate(committer, apply_atom::value, epoch, prev_next, first_id,
                             std::move(bytes));
     },
@@ -196,6 +203,18 @@ caf::behavior cluster_endpoint_actor(caf::event_based_actor* self, std::string n
       storage::record_batch out;
       bool more = collect_after(*store, after_id, max_events, out);
       return caf::make_message(std::move(out.bytes), more);
+    },
+    [=](query_atom, int64_t epoch, std::string& text, int64_t now_ns, int64_t from_ns,
+        int64_t to_ns, uint64_t id_lo, uint64_t id_hi) {
+      auto worker = self->spawn<caf::detached>(share_worker_actor, exec);
+      return self->delegate(worker, query_atom::value, epoch, std::move(text), now_ns, from_ns,
+                            to_ns, id_lo, id_hi);
+    },
+    [=](retention_atom, int64_t epoch, int64_t cutoff_ns, std::string& filter) -> caf::result<caf::message> {
+      if (!exec->admit_epoch(epoch))
+        return caf::make_error(caf::sec::runtime_error,
+                               "stale epoch " + std::to_string(epoch));
+      return self->delegate(committer, retention_atom::value, epoch, cutoff_ns, std::move(filter));
     },
   };
 }

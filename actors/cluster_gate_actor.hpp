@@ -11,8 +11,11 @@
 /// peer checks mac' before trusting `h`, the handle of this node's cluster
 /// endpoint that replication and distributed queries use). Anything else
 /// arriving at the gate, and every failed proof, is refused and logged.
+#include "actors/distributed_query.hpp"
 #include "actors/messages.hpp"
 #include "storage/event_store.hpp"
+
+#include <functional>
 
 #include <memory>
 
@@ -55,17 +58,25 @@ struct peer_connector_state {
   std::unordered_map<std::string, caf::actor> endpoints; ///< peer address -> welcomed endpoint
   std::unordered_map<std::string, std::string> refused;  ///< last refusal per peer (logged once)
   caf::actor committer; ///< told the set of authenticated endpoints on every change
+  /// Also told on every change (distributed queries, retention); may be empty.
+  std::function<void(const std::vector<caf::actor>&)> on_peers;
 };
 
 caf::behavior peer_connector_actor(caf::stateful_actor<peer_connector_state>* self,
                                    std::string node_id, std::string key,
-                                   std::vector<std::string> peers, caf::actor committer);
+                                   std::vector<std::string> peers, caf::actor committer,
+                                   std::function<void(const std::vector<caf::actor>&)> on_peers);
 
 /// What an authenticated peer talks to: `ping` (node id), `replicate`
-/// (handed to the local committer, which answers the leader directly) and
-/// `pull` (events after an id, read from the local store).
+/// (handed to the local committer, which answers the leader directly),
+/// `pull` (events after an id, read from the local store), `query` (one
+/// share of a distributed query, run by a one-shot detached worker:
+/// actors/distributed_query.hpp) and `retention` (actors/retention_actor.hpp,
+/// applied through the committer). Messages from an epoch older than the
+/// newest seen here are refused.
 caf::behavior cluster_endpoint_actor(caf::event_based_actor* self, std::string node_id,
                                      caf::actor committer,
-                                     std::shared_ptr<storage::event_store> store);
+                                     std::shared_ptr<storage::event_store> store,
+                                     std::shared_ptr<const share_executor> exec);
 
 } // namespace cairn

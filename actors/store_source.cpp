@@ -22,6 +22,8 @@ bool store_source::scan_buffer(const query::scan_request& request,
   // The buffer is copied out in slices: its views die with the read txn.
   auto scanned = store_->scan_buffer(request.from_ns, request.to_ns,
                                      [&](const storage::record_view& rec) {
+                                       if (rec.id() < id_lo_ || rec.id() >= id_hi_)
+                                         return true;
                                        batch_.offsets.push_back(
                                          static_cast<uint32_t>(batch_.bytes.size()));
                                        batch_.bytes.append(rec.bytes());
@@ -45,6 +47,8 @@ std::vector<storage::block_info> store_source::list_candidates(const query::scan
   std::vector<storage::block_info> out;
   out.reserve(blocks->size());
   for (auto& b : *blocks) {
+    if (id_restricted() && outside_ids(b.summary))
+      continue;
     if (request.filter && !request.filter->may_match(b.summary))
       ++blocks_skipped_;
     else
@@ -59,7 +63,13 @@ std::vector<storage::block_info> store_source::list_blocks(int64_t from_ns, int6
     spdlog::warn("query: listing blocks failed: {}", blocks.error().to_string());
     return {};
   }
+  if (id_restricted())
+    drop_outside_ids(*blocks);
   return std::move(*blocks);
+}
+
+void store_source::drop_outside_ids(std::vector<storage::block_info>& blocks) const {
+  std::erase_if(blocks, [&](const storage::block_info& b) { return outside_ids(b.summary); });
 }
 
 const storage::record_batch* store_source::read_block(const storage::block_info& block) {
@@ -67,7 +77,18 @@ const storage::record_batch* store_source::read_block(const storage::block_info&
     return nullptr;
   ++blocks_read_;
   block_bytes_read_ += block.stored_bytes;
-  return &batch_;
+  if (!id_restricted() || (block.summary.min_id >= id_lo_ && block.summary.max_id < id_hi_))
+    return &batch_;
+  filtered_.clear();
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    auto rec = batch_.record(i);
+    storage::record_view view;
+    if (!view.parse(rec.data(), rec.size()) || view.id() < id_lo_ || view.id() >= id_hi_)
+      continue;
+    filtered_.offsets.push_back(static_cast<uint32_t>(filtered_.bytes.size()));
+    filtered_.bytes.append(rec);
+  }
+  return &filtered_;
 }
 
 bool store_source::scan_blocks(const query::scan_request& request,

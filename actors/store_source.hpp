@@ -29,6 +29,16 @@ public:
   /// Restricts later scans to the blocks or to the buffer.
   void set_parts(parts p) noexcept { parts_ = p; }
 
+  /// Restricts everything this source lists, reads and scans to events with
+  /// id_lo <= id < id_hi: one share of a distributed query
+  /// (actors/distributed_query.hpp). Replicas cut blocks at different ids,
+  /// so shares are id ranges; blocks outside are not listed, straddling
+  /// blocks are filtered after decoding. Do not memoize such runs.
+  void set_id_range(uint64_t id_lo, uint64_t id_hi) noexcept {
+    id_lo_ = id_lo;
+    id_hi_ = id_hi;
+  }
+
   /// Blocks overlapping [request.from_ns, request.to_ns) that the request's
   /// filter cannot rule out, in key order; counts the others as skipped.
   std::vector<storage::block_info> list_candidates(const query::scan_request& request);
@@ -56,8 +66,17 @@ private:
   bool scan_buffer(const query::scan_request& request, const query::chunk_callback& chunk);
   bool scan_blocks(const query::scan_request& request, const query::chunk_callback& chunk);
 
+  bool id_restricted() const noexcept { return id_lo_ != 0 || id_hi_ != UINT64_MAX; }
+  bool outside_ids(const storage::block_summary& s) const noexcept {
+    return s.max_id < id_lo_ || s.min_id >= id_hi_;
+  }
+  void drop_outside_ids(std::vector<storage::block_info>& blocks) const;
+
   std::shared_ptr<storage::event_store> store_;
   storage::record_batch batch_;
+  storage::record_batch filtered_; ///< id-restricted copy of a straddling block
+  uint64_t id_lo_ = 0;
+  uint64_t id_hi_ = UINT64_MAX;
   parts parts_ = parts::all;
   uint64_t blocks_skipped_ = 0;
   uint64_t blocks_read_ = 0;

@@ -17,7 +17,9 @@
 
 namespace cairn {
 struct auth_snapshot;
-}
+class cluster_view;
+class query_cluster;
+} // namespace cairn
 
 namespace cairn::net {
 
@@ -47,6 +49,11 @@ struct node_services {
   std::string node_name; ///< service.instance.id of exported spans
   /// Where the admin routes open their short-lived metastore sessions.
   std::string metastore_uri;
+  /// The node's role (leader or not, epoch); may be null (single node tests).
+  std::shared_ptr<cairn::cluster_view> view;
+  /// Peers for distributed queries (actors/distributed_query.hpp); null:
+  /// queries always run locally.
+  std::shared_ptr<cairn::query_cluster> query_cluster;
 };
 
 /// /health and /metrics.

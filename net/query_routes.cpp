@@ -6,6 +6,8 @@
 /// /api/data memoizes per-block partial results (actors/query_memo.hpp) and,
 /// with diagnostics.otlpEndpoint set, exports each query as OTLP spans
 /// (net/otlp_exporter.hpp) in the background.
+#include "actors/cluster_view.hpp"
+#include "actors/distributed_query.hpp"
 #include "actors/metrics.hpp"
 #include "actors/query_memo.hpp"
 #include "actors/query_tracer.hpp"
@@ -92,6 +94,35 @@ struct query_runtime {
   std::shared_ptr<otlp_exporter> exporter; ///< null: tracing off
 };
 
+/// True if this query should be split across the cluster: this node leads
+/// and has authenticated peers.
+bool distribute(const node_services& s) {
+  return s.query_cluster && s.view && s.view->get().acting_leader &&
+         !s.query_cluster->peers().empty();
+}
+
+/// ,"Nodes":[{"Name":..,"Ms":..,"Events":..,"Shares":..[,"Failure":..]}]
+std::string nodes_json(const std::vector<node_work>& nodes) {
+  std::string out = ",\"Nodes\":[";
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const auto& n = nodes[i];
+    if (i)
+      out.push_back(',');
+    out += "{\"Name\":\"";
+    json_escape_into(out, n.name);
+    out += "\",\"Ms\":" + std::to_string(n.ms) + ",\"Events\":" + std::to_string(n.events) +
+           ",\"Shares\":" + std::to_string(n.shares);
+    if (!n.failure.empty()) {
+      out += ",\"Failure\":\"";
+      json_escape_into(out, n.failure);
+      out += "\"";
+    }
+    out += "}";
+  }
+  out += "]";
+  return out;
+}
+
 /// Fills `trace` from one run; `error` is empty on success.
 void record_spans(query_trace& trace, const std::string& text, int64_t started_ns,
                   int64_t planned_ns, int64_t merge_start_ns, int64_t ended_ns,
@@ -163,14 +194,34 @@ void handle_data(const node_services& s, const query_runtime& rt, request& req,
       rt.exporter->submit(*trace);
     };
     try {
-      auto plan = query::query_plan::compile(text, unix_ns_now());
+      const int64_t now_ns = unix_ns_now();
+      auto plan = query::query_plan::compile(text, now_ns);
       query::query_options opts;
       opts.from_ns = from.value_or(INT64_MIN);
-      opts.to_ns = to.value_or(unix_ns_now() + 1);
+      opts.to_ns = to.value_or(now_ns + 1);
       opts.max_memory_bytes = s.query_max_memory;
       opts.cancel = cancel;
       planned_ns = unix_ns_now();
-      auto partial = execute_memoized(plan, source, opts, rt.memo.get(), stats, report);
+      std::string nodes;
+      uint64_t blocks_read = 0, blocks_skipped = 0;
+      std::optional<query::partial_result> distributed;
+      if (distribute(s)) {
+        auto run = run_distributed(*s.query_cluster, s.store, plan, text, now_ns, opts,
+                                   s.view->get().epoch);
+        stats = run.stats;
+        blocks_read = run.blocks_read;
+        blocks_skipped = run.blocks_skipped;
+        report.bypassed = true;
+        nodes = nodes_json(run.nodes);
+        distributed.emplace(std::move(run.partial));
+      }
+      auto partial = distributed
+                       ? std::move(*distributed)
+                       : execute_memoized(plan, source, opts, rt.memo.get(), stats, report);
+      if (!distributed) {
+        blocks_read = source.blocks_read();
+        blocks_skipped = source.blocks_skipped();
+      }
       merge_start_ns = unix_ns_now();
       auto result = partial.finish(opts.from_ns, opts.to_ns);
       auto body = query::to_seq_json(result);
@@ -182,11 +233,11 @@ void handle_data(const node_services& s, const query_runtime& rt, request& req,
                     .count();
         body += ",\"Statistics\":{\"ElapsedMilliseconds\":" + std::to_string(ms) +
                 ",\"ScannedEvents\":" + std::to_string(stats.events_scanned) +
-                ",\"BlocksRead\":" + std::to_string(source.blocks_read()) +
-                ",\"BlocksSkipped\":" + std::to_string(source.blocks_skipped()) +
+                ",\"BlocksRead\":" + std::to_string(blocks_read) +
+                ",\"BlocksSkipped\":" + std::to_string(blocks_skipped) +
                 ",\"MemoHits\":" + std::to_string(report.memo_hits) +
                 ",\"MemoMisses\":" + std::to_string(report.memo_misses) +
-                ",\"MemoBypassed\":" + (report.bypassed ? "true" : "false") + "}}";
+                ",\"MemoBypassed\":" + (report.bypassed ? "true" : "false") + nodes + "}}";
       }
       export_trace({});
       request stub;

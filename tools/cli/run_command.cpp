@@ -7,7 +7,9 @@
 #include "actors/config.hpp"
 #include "actors/consensus_actor.hpp"
 #include "actors/dispatcher_actor.hpp"
+#include "actors/distributed_query.hpp"
 #include "actors/node_actor.hpp"
+#include "actors/retention_actor.hpp"
 #include "net/http_server.hpp"
 #include "net/proxy.hpp"
 #include "net/node_services.hpp"
@@ -142,7 +144,17 @@ int run_command(int argc, char** argv) {
   commit_opts.quorum_ack = cfg.get("ingest.ack") == "quorum";
   commit_opts.replicas = std::min<size_t>(static_cast<size_t>(cfg.get_int("cluster.replication")),
                                           cfg.get_list("cluster.peers").size() + 1);
-  auto committer = sys.spawn<caf::detached>(committer_actor, store, commit_opts);
+  // Shared by the cluster endpoint (query shares) and the committer's
+  // retention handlers: both fence on the newest epoch seen.
+  auto share_exec = std::make_shared<share_executor>();
+  share_exec->store = store;
+  // Retention deletions run on the committer, the store's single writer.
+  auto committer = sys.spawn<caf::detached>(
+    [store, commit_opts, share_exec](caf::stateful_actor<committer_state>* self) {
+      auto base = committer_actor(self, store, commit_opts);
+      auto extra = retention_handlers(store, share_exec);
+      return caf::behavior{base.as_behavior_impl()->or_else(extra.as_behavior_impl())};
+    });
   auto indexer = sys.spawn(indexer_actor, committer,
                            std::chrono::milliseconds(cfg.get_int("storage.indexIntervalMs")));
   auto dispatcher = sys.spawn(dispatcher_actor, std::vector<caf::actor>{committer});
@@ -213,11 +225,16 @@ int run_command(int argc, char** argv) {
   co.self.shard_id = cfg.get("node.shardId");
   co.self.health = "ok";
   std::vector<caf::actor> cluster_actors;
+  auto query_peers = std::make_shared<query_cluster>(
+    sys, identity.name, std::chrono::milliseconds(cfg.get_int("query.shareTimeoutMs")));
+  share_exec->node_name = identity.name;
+  share_exec->max_memory_bytes = static_cast<size_t>(cfg.get_int("query.maxMemoryBytes"));
   if (!cluster_listen.empty()) {
     auto colon = cluster_listen.rfind(':');
     auto host = cluster_listen.substr(0, colon);
     auto port = static_cast<uint16_t>(std::stoi(cluster_listen.substr(colon + 1)));
-    auto endpoint = sys.spawn(cluster_endpoint_actor, identity.id, committer, store);
+    auto endpoint = sys.spawn(cluster_endpoint_actor, identity.id, committer, store,
+                              std::shared_ptr<const share_executor>{share_exec});
     auto gate = sys.spawn(cluster_gate_actor, identity.id, cluster_key, endpoint);
     auto published = sys.middleman().publish(gate, port, host.c_str(), true);
     if (!published) {
@@ -229,7 +246,10 @@ int run_command(int argc, char** argv) {
       co.self.cluster_uri = host + ":" + std::to_string(*published);
     }
     auto connector = sys.spawn<caf::detached>(peer_connector_actor, identity.id, cluster_key,
-                                              cfg.get_list("cluster.peers"), committer);
+                                              cfg.get_list("cluster.peers"), committer,
+                                              [query_peers](const std::vector<caf::actor>& p) {
+                                                query_peers->set_peers(p);
+                                              });
     cluster_actors = {endpoint, gate, connector};
   }
   auto node = sys.spawn(node_actor, identity.id, dispatcher, committer,
@@ -242,6 +262,10 @@ int run_command(int argc, char** argv) {
   if (!cluster_actors.empty())
     ticked.push_back(cluster_actors.back()); // the peer connector
   auto clock = sys.spawn(clock_actor, ticked, tick);
+  retention_options ro;
+  ro.metastore_uri = co.metastore_uri;
+  ro.interval = std::chrono::milliseconds(cfg.get_int("storage.retentionIntervalMs"));
+  auto retention = sys.spawn<caf::detached>(retention_actor, ro, view, committer, query_peers);
 
   net::node_services services;
   services.system = &sys;
@@ -262,6 +286,9 @@ int run_command(int argc, char** argv) {
   services.otlp_endpoint = cfg.get("diagnostics.otlpEndpoint");
   services.node_name = identity.name;
   services.metastore_uri = co.metastore_uri;
+  services.view = view;
+  if (cfg.get_bool("query.distribute"))
+    services.query_cluster = query_peers;
   net::add_system_routes(routes, services);
   net::add_ingest_routes(routes, services);
   net::add_stream_routes(routes, services); // before add_event_routes: /api/events/* prefix
@@ -314,6 +341,7 @@ int run_command(int argc, char** argv) {
   query_pool.join();
   for (auto& a : {indexer, dispatcher, node, consensus, committer, auth})
     anon_send_exit(a, caf::exit_reason::user_shutdown);
+  anon_send_exit(retention, caf::exit_reason::user_shutdown);
   for (auto& a : cluster_actors)
     anon_send_exit(a, caf::exit_reason::user_shutdown);
   spdlog::info("stopped");

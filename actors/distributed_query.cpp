@@ -1,0 +1,250 @@
+#include "actors/distributed_query.hpp"
+
+#include "actors/query_memo.hpp"
+#include "query/parse_error.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+
+namespace cairn {
+
+namespace {
+
+/// Events of one id interval, for the split estimate.
+struct id_interval {
+  uint64_t lo;
+  uint64_t hi; ///< inclusive
+  uint64_t events;
+};
+
+/// One share run on this node through the ordinary memo-less executor path
+/// (blocks, then the buffer with folding of blocks indexed meanwhile).
+struct local_share {
+  query::partial_result partial;
+  query::query_stats stats;
+  uint64_t blocks_read = 0;
+  uint64_t blocks_skipped = 0;
+  double ms = 0;
+};
+
+local_share run_local_share(const std::shared_ptr<storage::event_store>& store,
+                            const std::shared_ptr<const query::query_plan>& plan,
+                            const query::query_options& opts, const id_share& share) {
+  auto started = std::chrono::steady_clock::now();
+  store_source source{store};
+  source.set_id_range(share.id_lo, share.id_hi);
+  query::query_stats stats;
+  memo_run_report report;
+  // No memo: cached partials are keyed by whole blocks, a share clips them.
+  auto partial = execute_memoized(plan, source, opts, nullptr, stats, report);
+  local_share out{std::move(partial), stats, source.blocks_read(), source.blocks_skipped(), 0};
+  out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+             .count();
+  return out;
+}
+
+void add_stats(query::query_stats& into, const query::query_stats& s) {
+  into.chunks_scanned += s.chunks_scanned;
+  into.events_scanned += s.events_scanned;
+  into.events_matched += s.events_matched;
+}
+
+} // namespace
+
+std::vector<id_share> split_by_ids(const std::vector<storage::block_info>& blocks,
+                                   uint64_t buffer_lo, uint64_t buffered, uint64_t next_id,
+                                   size_t n) {
+  n = std::max<size_t>(1, n);
+  std::vector<id_interval> parts;
+  uint64_t total = 0;
+  for (const auto& b : blocks) {
+    if (b.summary.event_count == 0)
+      continue;
+    parts.push_back({b.summary.min_id, b.summary.max_id, b.summary.event_count});
+    total += b.summary.event_count;
+  }
+  if (buffered && next_id > buffer_lo) {
+    parts.push_back({buffer_lo, next_id - 1, buffered});
+    total += buffered;
+  }
+  std::sort(parts.begin(), parts.end(),
+            [](const id_interval& a, const id_interval& b) { return a.lo < b.lo; });
+  std::vector<uint64_t> cuts; // n - 1 ascending cut ids
+  uint64_t seen = 0;
+  size_t next_part = 0;
+  for (size_t k = 1; k < n; ++k) {
+    const uint64_t target = total * k / n;
+    while (next_part < parts.size() && seen + parts[next_part].events <= target)
+      seen += parts[next_part++].events;
+    uint64_t cut;
+    if (next_part == parts.size()) {
+      cut = parts.empty() ? 0 : parts.back().hi + 1;
+    } else {
+      const auto& p = parts[next_part];
+      // Ids spread evenly inside an interval: cut at the target's fraction.
+      const double frac = static_cast<double>(target - seen) / static_cast<double>(p.events);
+      cut = p.lo + static_cast<uint64_t>(frac * static_cast<double>(p.hi - p.lo + 1));
+    }
+    if (!cuts.empty())
+      cut = std::max(cut, cuts.back());
+    cuts.push_back(cut);
+  }
+  std::vector<id_share> shares;
+  uint64_t lo = 0;
+  for (auto cut : cuts) {
+    shares.push_back({lo, cut});
+    lo = cut;
+  }
+  shares.push_back({lo, UINT64_MAX});
+  return shares;
+}
+
+distributed_run run_distributed(const query_cluster& cluster,
+                                const std::shared_ptr<storage::event_store>& store,
+                                const std::shared_ptr<const query::query_plan>& plan,
+                                const std::string& text, int64_t now_ns,
+                                const query::query_options& opts, int64_t epoch) {
+  auto peers = cluster.peers();
+  // 1. Plan: the events this query may touch, by the leader's own blocks.
+  auto filter = query::plan_blocks(*plan, opts);
+  std::vector<storage::block_info> candidates;
+  uint64_t buffered = 0, next_id = 1, buffer_lo = 0;
+  if (!filter.is_empty()) {
+    store_source lister{store};
+    candidates = lister.list_candidates(
+      query::scan_request{&filter, filter.from_ns, filter.to_ns, false});
+    for (const auto& b : lister.list_blocks(INT64_MIN, INT64_MAX))
+      buffer_lo = std::max(buffer_lo, b.summary.max_id + 1);
+    if (auto st = store->stats()) {
+      buffered = st->buffered_events;
+      next_id = st->next_id;
+    }
+  }
+  // Few events: not worth a round trip.
+  if (filter.is_empty() || candidates.empty())
+    peers.clear();
+  auto shares = split_by_ids(candidates, buffer_lo, buffered, next_id, peers.size() + 1);
+
+  // 2. Send the peers their shares (the oldest ones); requests go out now,
+  // their timeouts run while the leader scans its own share.
+  caf::scoped_actor io{cluster.system()};
+  auto ask = [&](const caf::actor& peer, const id_share& s) {
+    return io->request(peer, cluster.share_timeout(), query_atom::value, epoch, text, now_ns,
+                       opts.from_ns, opts.to_ns, s.id_lo, s.id_hi);
+  };
+  using handle_t = decltype(ask(caf::actor{}, id_share{}));
+  std::vector<handle_t> pending;
+  pending.reserve(peers.size());
+  for (size_t i = 0; i < peers.size(); ++i)
+    pending.push_back(ask(peers[i], shares[i]));
+
+  // 3. The leader's own share: the newest ids, buffer included.
+  distributed_run run{query::partial_result(plan), {}, 0, 0, {}};
+  node_work self_work{cluster.node_name(), 0, 0, 0, {}};
+  auto run_here = [&](const id_share& s) {
+    auto local = run_local_share(store, plan, opts, s);
+    run.partial.merge(local.partial);
+    add_stats(run.stats, local.stats);
+    run.blocks_read += local.blocks_read;
+    run.blocks_skipped += local.blocks_skipped;
+    self_work.ms += local.ms;
+    self_work.events += local.stats.events_scanned;
+    ++self_work.shares;
+    if (run.partial.memory_bytes() > opts.max_memory_bytes)
+      throw query::query_error(query::query_error::kind::memory,
+                               "query exceeded query.maxMemoryBytes");
+  };
+  run_here(shares.back());
+
+  // 4. Collect; a share that fails or comes from a lagging replica runs here.
+  std::vector<node_work> peer_work;
+  std::vector<id_share> retry;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    node_work w;
+    w.name = "peer " + std::to_string(i + 1);
+    pending[i].receive(
+      [&](std::string& bytes, uint64_t events, double ms, std::string& name, uint64_t their_next) {
+        w.name = std::move(name);
+        if (shares[i].id_hi != UINT64_MAX && their_next < shares[i].id_hi &&
+            their_next < next_id) {
+          w.failure = "behind (next id " + std::to_string(their_next) + ")";
+          return;
+        }
+        try {
+          run.partial.merge(query::partial_result::deserialize(plan, bytes));
+        } catch (const query::query_error& e) {
+          w.failure = std::string{"bad partial: "} + e.what();
+          return;
+        }
+        run.stats.events_scanned += events;
+        w.ms = ms;
+        w.events = events;
+        w.shares = 1;
+      },
+      [&](caf::error& e) { w.failure = to_string(e); });
+    if (!w.failure.empty()) {
+      spdlog::warn("query: share {} of {} on {} failed ({}); running it here", i + 1,
+                   shares.size(), w.name, w.failure);
+      retry.push_back(shares[i]);
+    }
+    peer_work.push_back(std::move(w));
+  }
+  for (const auto& s : retry) {
+    if (opts.cancel && opts.cancel->load())
+      throw query::query_error(query::query_error::kind::cancelled, "the query was cancelled");
+    run_here(s);
+  }
+  run.nodes.push_back(std::move(self_work));
+  for (auto& w : peer_work)
+    run.nodes.push_back(std::move(w));
+  return run;
+}
+
+bool share_executor::admit_epoch(int64_t epoch) const {
+  auto seen = max_epoch->load();
+  while (epoch > seen && !max_epoch->compare_exchange_weak(seen, epoch)) {
+  }
+  return epoch >= seen;
+}
+
+/// (partial bytes, events scanned, ms, node name, next id) or an error.
+using share_reply = caf::result<std::string, uint64_t, double, std::string, uint64_t>;
+
+caf::behavior share_worker_actor(caf::event_based_actor* self,
+                                 std::shared_ptr<const share_executor> exec) {
+  return {
+    [=](query_atom, int64_t epoch, const std::string& text, int64_t now_ns, int64_t from_ns,
+        int64_t to_ns, uint64_t id_lo,
+        uint64_t id_hi) -> share_reply {
+      self->quit();
+      if (!exec->admit_epoch(epoch))
+        return caf::make_error(caf::sec::runtime_error,
+                               "stale epoch " + std::to_string(epoch) + " < " +
+                                 std::to_string(exec->max_epoch->load()));
+      uint64_t next_id = 0;
+      if (auto st = exec->store->stats())
+        next_id = st->next_id;
+      if (id_hi != UINT64_MAX && next_id < id_hi)
+        // Not replicated this far yet: the leader runs the share itself.
+        return share_reply{std::string{}, uint64_t{0}, 0.0, exec->node_name, next_id};
+      try {
+        auto plan = query::query_plan::compile(text, now_ns);
+        query::query_options opts;
+        opts.from_ns = from_ns;
+        opts.to_ns = to_ns;
+        opts.max_memory_bytes = exec->max_memory_bytes;
+        auto local = run_local_share(exec->store, plan, opts, id_share{id_lo, id_hi});
+        return share_reply{local.partial.serialize(), uint64_t{local.stats.events_scanned},
+                           local.ms, exec->node_name, next_id};
+      } catch (const query::query_error& e) {
+        return caf::make_error(caf::sec::runtime_error, std::string{"query: "} + e.what());
+      }
+    },
+  };
+}
+
+} // namespace cairn
