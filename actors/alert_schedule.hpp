@@ -8,6 +8,7 @@
 /// the window have time to be committed). Windows are decided strictly in
 /// order, starting after the last decided one; a new alert starts with the
 /// first window ending after its creation.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

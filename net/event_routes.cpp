@@ -47,9 +47,11 @@ void add_event_routes(router& r, const node_services& s) {
           auto to = time_param(info, "toDateUtc", error);
           if (!error.empty())
             return respond(error_response(req, http::status::bad_request, error));
-          if (auto filter = query_param(info.query, "filter"); filter && !filter->empty())
-            return search_events(s, req, info, *filter, count, after, from, to,
-                                 std::move(respond));
+          auto filter = query_param(info.query, "filter").value_or("");
+          auto signal = query_param(info.query, "signal").value_or("");
+          if (!filter.empty() || !signal.empty())
+            return search_events(s, req, info, filter, count, after, from, to,
+                                 std::move(respond), signal);
           std::string body = "[";
           bool first = true;
           auto result = s.store->newest_first(

@@ -76,9 +76,11 @@ void add_storage_routes(router& r, const node_services& s);
 /// /api/apikeys, /api/signals, /api/retentionpolicies.
 void add_admin_routes(router& r, const node_services& s);
 
-/// Runs a filtered search for GET /api/events on the query pool.
+/// Runs a filtered search for GET /api/events on the query pool; `signal`
+/// (net/signal_filter.hpp) narrows `filter` further.
 void search_events(const node_services& s, request& req, const request_info& info,
                    std::string filter, size_t count, std::optional<uint64_t> after_id,
-                   std::optional<int64_t> from, std::optional<int64_t> to, responder respond);
+                   std::optional<int64_t> from, std::optional<int64_t> to, responder respond,
+                   std::string signal = {});
 
 } // namespace cairn::net

@@ -17,6 +17,7 @@
 #include "net/event_json.hpp"
 #include "net/node_services.hpp"
 #include "net/otlp_exporter.hpp"
+#include "net/signal_filter.hpp"
 #include "query/executor.hpp"
 #include "query/parse_error.hpp"
 #include "query/result_json.hpp"
@@ -123,6 +124,26 @@ std::string nodes_json(const std::vector<node_work>& nodes) {
   return out;
 }
 
+/// Applies the `signal=` parameter (net/signal_filter.hpp) to a query or
+/// filter; answers the request and returns nullopt if it cannot.
+template <class Apply>
+std::optional<std::string> with_signal(const node_services& s, const std::string& signal,
+                                       unsigned version, bool keep_alive,
+                                       const responder& respond, Apply apply) {
+  try {
+    return apply(resolve_signal_filter(s.metastore_uri, signal));
+  } catch (const query::query_error& e) {
+    respond(query_error_response(version, keep_alive, http::status::bad_request, e));
+  } catch (const std::invalid_argument& e) {
+    respond(query_error_response(version, keep_alive, http::status::bad_request,
+                                 query::query_error{query::query_error::kind::semantic, e.what()}));
+  } catch (const std::runtime_error& e) {
+    respond(query_error_response(version, keep_alive, http::status::service_unavailable,
+                                 query::query_error{query::query_error::kind::semantic, e.what()}));
+  }
+  return std::nullopt;
+}
+
 /// Fills `trace` from one run; `error` is empty on success.
 void record_spans(query_trace& trace, const std::string& text, int64_t started_ns,
                   int64_t planned_ns, int64_t merge_start_ns, int64_t ended_ns,
@@ -173,7 +194,8 @@ void handle_data(const node_services& s, const query_runtime& rt, request& req,
     return respond(error_response(req, http::status::bad_request, error));
   auto version = req.version();
   auto keep_alive = req.keep_alive();
-  run_on_pool(s, [s, rt, text = *q, from, to, version, keep_alive, respond](
+  auto signal = query_param(info.query, "signal").value_or("");
+  run_on_pool(s, [s, rt, text = *q, from, to, version, keep_alive, respond, signal](
                    const std::atomic<bool>* cancel) {
     metrics::instance().queries++;
     std::optional<query_trace> trace;
@@ -195,7 +217,15 @@ void handle_data(const node_services& s, const query_runtime& rt, request& req,
     };
     try {
       const int64_t now_ns = unix_ns_now();
-      auto plan = query::query_plan::compile(text, now_ns);
+      auto sql = text;
+      if (!signal.empty()) {
+        auto narrowed = with_signal(s, signal, version, keep_alive, respond,
+                                    [&](const std::string& f) { return add_filter_to_sql(text, f); });
+        if (!narrowed)
+          return;
+        sql = std::move(*narrowed);
+      }
+      auto plan = query::query_plan::compile(sql, now_ns);
       query::query_options opts;
       opts.from_ns = from.value_or(INT64_MIN);
       opts.to_ns = to.value_or(now_ns + 1);
@@ -257,7 +287,8 @@ void handle_data(const node_services& s, const query_runtime& rt, request& req,
 /// Filtered search for GET /api/events?filter=...; `after` pages as Seq does.
 void search_events(const node_services& s, request& req, const request_info& info,
                    std::string filter, size_t count, std::optional<uint64_t> after_id,
-                   std::optional<int64_t> from, std::optional<int64_t> to, responder respond) {
+                   std::optional<int64_t> from, std::optional<int64_t> to, responder respond,
+                   std::string signal) {
   std::optional<std::pair<int64_t, uint64_t>> before;
   if (after_id) {
     auto rec = s.store->get_by_id(*after_id);
@@ -272,7 +303,15 @@ void search_events(const node_services& s, request& req, const request_info& inf
   run_on_pool(s, [=](const std::atomic<bool>* cancel) {
     metrics::instance().queries++;
     try {
-      auto plan = query::query_plan::compile_filter(filter, unix_ns_now());
+      auto combined = filter;
+      if (!signal.empty()) {
+        auto narrowed = with_signal(s, signal, version, keep_alive, respond,
+                                    [&](const std::string& f) { return and_filters(filter, f); });
+        if (!narrowed)
+          return;
+        combined = std::move(*narrowed);
+      }
+      auto plan = query::query_plan::compile_filter(combined, unix_ns_now());
       query::query_options opts;
       opts.from_ns = from.value_or(INT64_MIN);
       opts.to_ns = to.value_or(INT64_MAX);

@@ -7,6 +7,8 @@ namespace cairn::cli {
 int run_command(int argc, char** argv);
 int config_command(int argc, char** argv);
 int apikey_command(int argc, char** argv);
+/// `cairn alert add|list|remove` (tools/cli/alert_command.cpp).
+int alert_command(int argc, char** argv);
 /// `cairn retention add|list|remove` (tools/cli/retention_command.cpp).
 int retention_command(int argc, char** argv);
 int ingest_command(int argc, char** argv);

@@ -12,6 +12,7 @@ void print_help() {
                "  run [--storage DIR] [--listen URI]     serve (default http://127.0.0.1:5341)\n"
                "  config create|get|set|list [-k KEY] [-v VALUE]\n"
                "  apikey create|list|remove              manage API keys\n"
+               "  alert add|list|remove                  manage alerts\n"
                "  retention add --after 2h [--filter F]|list|remove ID   retention policies\n"
                "  ingest [FILE|-]... [--server URL]      bulk-load CLEF/NDJSON\n"
                "  query 'SQL' [--from ISO] [--to ISO] [--json]   run a query on a node\n"
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
       return config_command(argc, argv);
     if (verb == "apikey")
       return apikey_command(argc, argv);
+    if (verb == "alert")
+      return alert_command(argc, argv);
     if (verb == "retention")
       return retention_command(argc, argv);
     if (verb == "ingest")

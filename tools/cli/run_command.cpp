@@ -1,5 +1,6 @@
 /// `cairn run`: opens the storage root, starts the node's actors and the
 /// HTTP listener, and stops gracefully on SIGINT/SIGTERM.
+#include "actors/alert_actor.hpp"
 #include "actors/auth_actor.hpp"
 #include "actors/clock_actor.hpp"
 #include "actors/cluster_gate_actor.hpp"
@@ -10,6 +11,7 @@
 #include "actors/distributed_query.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/retention_actor.hpp"
+#include "net/alert_routes.hpp"
 #include "net/http_server.hpp"
 #include "net/proxy.hpp"
 #include "net/node_services.hpp"
@@ -157,7 +159,16 @@ int run_command(int argc, char** argv) {
     });
   auto indexer = sys.spawn(indexer_actor, committer,
                            std::chrono::milliseconds(cfg.get_int("storage.indexIntervalMs")));
-  auto dispatcher = sys.spawn(dispatcher_actor, std::vector<caf::actor>{committer});
+  // The alert evaluator is a leader-only service (it blocks: detached).
+  alert_options alert_opts;
+  if (auto uri = node_metastore_uri(root, cfg))
+    alert_opts.metastore_uri = *uri;
+  else
+    alert_opts.metastore_uri = local_metastore_uri(root);
+  alert_opts.store = store;
+  alert_opts.max_query_memory = static_cast<size_t>(cfg.get_int("query.maxMemoryBytes"));
+  auto alerts = sys.spawn<caf::detached>(alert_actor, alert_opts);
+  auto dispatcher = sys.spawn(dispatcher_actor, std::vector<caf::actor>{committer, alerts});
 
   // 5. HTTP: listen first (port 0 picks a free port), so the membership row
   // can carry the real internal API address; routes are added before any
@@ -296,6 +307,7 @@ int run_command(int argc, char** argv) {
   net::add_query_routes(routes, services);
   net::add_cluster_routes(routes, services);
   net::add_admin_routes(routes, services);
+  net::add_alert_routes(routes, services);
   net::add_storage_routes(routes, services);
   net::add_ui_routes(routes, services);
 
@@ -339,7 +351,7 @@ int run_command(int argc, char** argv) {
     t.join();
   query_pool.stop();
   query_pool.join();
-  for (auto& a : {indexer, dispatcher, node, consensus, committer, auth})
+  for (auto& a : {indexer, dispatcher, node, consensus, committer, auth, alerts})
     anon_send_exit(a, caf::exit_reason::user_shutdown);
   anon_send_exit(retention, caf::exit_reason::user_shutdown);
   for (auto& a : cluster_actors)
