@@ -5,15 +5,18 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 namespace cairn::net {
 
@@ -27,50 +30,93 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   server_limits limits;
   header_decorator decorate;
   interceptor intercept;
+  std::shared_ptr<asio::ssl::context> tls; ///< set by set_tls(); needed by https:// URIs
   std::mutex acceptors_mutex;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   std::atomic<size_t> connections{0};
+  std::mutex per_ip_mutex;
+  std::unordered_map<std::string, size_t> per_ip; ///< open connections by client address
+
+  /// Counts a new connection from `address`; false if that address is at its limit.
+  bool admit(const std::string& address) {
+    std::lock_guard guard{per_ip_mutex};
+    auto& n = per_ip[address];
+    if (limits.max_connections_per_ip && n >= limits.max_connections_per_ip)
+      return false;
+    ++n;
+    return true;
+  }
+
+  void release(const std::string& address) {
+    std::lock_guard guard{per_ip_mutex};
+    if (auto it = per_ip.find(address); it != per_ip.end() && --it->second == 0)
+      per_ip.erase(it);
+  }
 
   impl(asio::io_context& c, const router& r, server_limits l, header_decorator d, interceptor i)
     : ioc(c), routes(r), limits(l), decorate(std::move(d)), intercept(std::move(i)) {
   }
 
-  void accept(std::shared_ptr<tcp::acceptor> acceptor);
+  void accept(std::shared_ptr<tcp::acceptor> acceptor, bool use_tls);
 };
 
 namespace {
 
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
 /// One client connection: read a request, dispatch it, write the response,
-/// repeat while keep-alive holds.
-class session : public std::enable_shared_from_this<session> {
+/// repeat while keep-alive holds. `Stream` is beast::tcp_stream (http://)
+/// or tls_stream (https://, after a TLS handshake).
+template <class Stream>
+class session : public std::enable_shared_from_this<session<Stream>> {
+  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+  using std::enable_shared_from_this<session<Stream>>::shared_from_this;
+
 public:
-  session(tcp::socket&& socket, std::shared_ptr<http_server::impl> server)
-    : stream_(std::move(socket)), server_(std::move(server)) {
-    boost::system::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec) {
-      info_.remote_address = ep.address().to_string();
-      info_.is_loopback = ep.address().is_loopback();
-    }
+  /// Takes over a connection already counted in server->connections and,
+  /// under `address`, in server->per_ip.
+  template <class... TlsContext>
+  session(tcp::socket&& socket, std::shared_ptr<http_server::impl> server,
+          const asio::ip::address& address, TlsContext&... tls)
+    : stream_(std::move(socket), tls...), server_(std::move(server)) {
+    info_.remote_address = address.to_string();
+    info_.is_loopback = address.is_loopback();
     metrics::instance().open_connections++;
   }
 
   ~session() {
     metrics::instance().open_connections--;
     server_->connections--;
+    server_->release(info_.remote_address);
   }
 
   void start() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&session::read_header, shared_from_this()));
+    if constexpr (is_tls) {
+      // The handshake counts against the header timeout: a client that
+      // never finishes it is cut off like a slow header.
+      lowest().expires_after(server_->limits.header_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = shared_from_this()](beast::error_code ec) {
+                                if (ec)
+                                  return self->close();
+                                self->read_header();
+                              });
+    } else {
+      asio::dispatch(stream_.get_executor(),
+                     beast::bind_front_handler(&session::read_header, shared_from_this()));
+    }
   }
 
 private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void read_header() {
     parser_.emplace();
     parser_->body_limit(server_->limits.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_->limits.max_header_bytes));
-    stream_.expires_after(server_->limits.read_timeout);
+    // One deadline for the whole header (Beast does not reset it per read):
+    // trickling bytes does not extend it.
+    lowest().expires_after(server_->limits.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&session::on_header, shared_from_this()));
   }
@@ -78,8 +124,12 @@ private:
   void on_header(beast::error_code ec, size_t) {
     if (ec)
       return on_read_error(ec);
-    // curl and others wait for "100 Continue" before sending a large body.
     auto& req = parser_->get();
+    if (req.target().size() > server_->limits.max_target_bytes)
+      return refuse(http::status::uri_too_long,
+                    "request URL exceeds " + std::to_string(server_->limits.max_target_bytes) +
+                      " bytes");
+    // curl and others wait for "100 Continue" before sending a large body.
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
                                                                       req.version());
@@ -95,7 +145,7 @@ private:
   }
 
   void read_body() {
-    stream_.expires_after(server_->limits.read_timeout);
+    lowest().expires_after(server_->limits.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
@@ -111,12 +161,16 @@ private:
                   "-", false);
     }
     if (ec == http::error::header_limit) {
-      request req;
-      req.version(11);
-      return send(error_response(req, http::status::request_header_fields_too_large,
-                                 "request headers exceed " +
-                                   std::to_string(server_->limits.max_header_bytes) + " bytes"),
-                  "-", false);
+      // The parser keeps the unparsed header in the buffer: without a line
+      // end in it, the request line (the URL) alone is too long.
+      auto data = beast::buffers_to_string(buffer_.data());
+      if (data.find("\r\n") == std::string::npos)
+        return refuse(http::status::uri_too_long,
+                      "request line exceeds " +
+                        std::to_string(server_->limits.max_header_bytes) + " bytes");
+      return refuse(http::status::request_header_fields_too_large,
+                    "request headers exceed " +
+                      std::to_string(server_->limits.max_header_bytes) + " bytes");
     }
     if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
@@ -129,10 +183,17 @@ private:
     close(); // end of stream, timeout, reset
   }
 
+  /// Answers a request that cannot be read further, then closes.
+  void refuse(http::status status, std::string message) {
+    request req;
+    req.version(11);
+    send(error_response(req, status, message), "-", false);
+  }
+
   void on_read(beast::error_code ec, size_t) {
     if (ec)
       return on_read_error(ec);
-    stream_.expires_never();
+    lowest().expires_never();
     req_ = parser_->release();
     auto target = std::string_view{req_.target()};
     auto qmark = target.find('?');
@@ -207,7 +268,7 @@ private:
     h->chunked(true);
     producer_ = std::move(producer);
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*h);
-    stream_.expires_after(server_->limits.read_timeout);
+    lowest().expires_after(server_->limits.read_timeout);
     http::async_write_header(stream_, *sr,
                              [self = shared_from_this(), h, sr](beast::error_code ec, size_t) {
                                if (ec)
@@ -218,7 +279,15 @@ private:
   }
 
   void watch_for_close() {
-    stream_.socket().async_read_some(
+    // Plain TCP reads the socket itself (no timer); TLS must read through
+    // the TLS layer, whose timer the keepalive writes keep pushing back.
+    auto& source = [this]() -> auto& {
+      if constexpr (is_tls)
+        return stream_;
+      else
+        return lowest().socket();
+    }();
+    source.async_read_some(
       asio::buffer(probe_), [self = shared_from_this()](beast::error_code, size_t) {
         self->end_stream(); // EOF, reset, or a client talking out of turn
       });
@@ -239,7 +308,7 @@ private:
     if (streaming_done_)
       return;
     if (!chunk) {
-      stream_.expires_after(server_->limits.read_timeout);
+      lowest().expires_after(server_->limits.read_timeout);
       return asio::async_write(stream_, http::make_chunk_last(),
                                [self = shared_from_this()](beast::error_code, size_t) {
                                  self->end_stream();
@@ -248,7 +317,7 @@ private:
     if (chunk->empty())
       return next_chunk(); // an empty chunk would read as the last one
     chunk_ = std::move(*chunk);
-    stream_.expires_after(server_->limits.read_timeout);
+    lowest().expires_after(server_->limits.read_timeout);
     asio::async_write(stream_, http::make_chunk(asio::buffer(chunk_)),
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         if (ec)
@@ -272,7 +341,7 @@ private:
     res.keep_alive(keep_alive);
     res.prepare_payload();
     res_ = std::make_shared<response>(std::move(res));
-    stream_.expires_after(server_->limits.read_timeout);
+    lowest().expires_after(server_->limits.read_timeout);
     http::async_write(stream_, *res_,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                         self->res_.reset();
@@ -283,12 +352,14 @@ private:
   }
 
   void close() {
+    // TLS: no close_notify exchange; every response is length-delimited
+    // or chunked, so a client cannot mistake the close for a complete body.
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<http_server::impl> server_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -304,23 +375,34 @@ private:
 
 } // namespace
 
-void http_server::impl::accept(std::shared_ptr<tcp::acceptor> acceptor) {
+void http_server::impl::accept(std::shared_ptr<tcp::acceptor> acceptor, bool use_tls) {
   acceptor->async_accept(
-    asio::make_strand(ioc), [self = shared_from_this(), acceptor](beast::error_code ec,
-                                                                  tcp::socket socket) {
+    asio::make_strand(ioc), [self = shared_from_this(), acceptor, use_tls](beast::error_code ec,
+                                                                           tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open())
         return;
       if (!ec) {
-        if (self->connections.load() >= self->limits.max_connections) {
-          // Refuse rather than queue: a flood must not starve the accept loop.
+        beast::error_code ep_ec;
+        auto peer = socket.remote_endpoint(ep_ec);
+        // Refuse rather than queue: a flood must not starve the accept loop,
+        // and one address must not take every slot.
+        if (ep_ec || self->connections.load() >= self->limits.max_connections ||
+            !self->admit(peer.address().to_string())) {
           beast::error_code ignored;
           socket.close(ignored);
         } else {
           self->connections++;
-          std::make_shared<session>(std::move(socket), self)->start();
+          if (use_tls)
+            std::make_shared<session<tls_stream>>(std::move(socket), self, peer.address(),
+                                                  *self->tls)
+              ->start();
+          else
+            std::make_shared<session<beast::tcp_stream>>(std::move(socket), self,
+                                                         peer.address())
+              ->start();
         }
       }
-      self->accept(acceptor);
+      self->accept(acceptor, use_tls);
     });
 }
 
@@ -334,20 +416,45 @@ http_server::~http_server() {
   stop();
 }
 
+std::string http_server::set_tls(const std::string& certificate_path,
+                                 const std::string& private_key_path) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(certificate_path, ec);
+  if (ec)
+    return "cannot load the TLS certificate chain " + certificate_path + " (api.certificatePath): " +
+           ec.message();
+  ctx->use_private_key_file(private_key_path, asio::ssl::context::pem, ec);
+  if (ec)
+    return "cannot load the TLS private key " + private_key_path + " (api.privateKeyPath): " +
+           ec.message();
+  impl_->tls = std::move(ctx);
+  return {};
+}
+
 std::string http_server::listen(const std::string& uri) {
   std::string_view rest = uri;
-  if (rest.starts_with("http://"))
+  bool use_tls = false;
+  if (rest.starts_with("http://")) {
     rest.remove_prefix(7);
-  else if (rest.starts_with("https://"))
-    return "https listen URIs need TLS certificates, which this build does not configure yet: " +
-           uri;
-  else
-    return "listen URI must start with http:// : " + uri;
+  } else if (rest.starts_with("https://")) {
+    if (!impl_->tls)
+      return "https listen URI " + uri +
+             " needs api.certificatePath and api.privateKeyPath (PEM files)";
+    rest.remove_prefix(8);
+    use_tls = true;
+  } else {
+    return "listen URI must start with http:// or https:// : " + uri;
+  }
   if (auto slash = rest.find('/'); slash != std::string_view::npos)
     rest = rest.substr(0, slash);
   auto colon = rest.rfind(':');
   std::string host{colon == std::string_view::npos ? rest : rest.substr(0, colon)};
-  std::string port{colon == std::string_view::npos ? "80" : rest.substr(colon + 1)};
+  std::string port{colon == std::string_view::npos ? (use_tls ? "443" : "80")
+                                                   : rest.substr(colon + 1)};
   if (host.size() > 2 && host.front() == '[')
     host = host.substr(1, host.size() - 2);
   if (host == "localhost")
@@ -375,7 +482,7 @@ std::string http_server::listen(const std::string& uri) {
     std::lock_guard guard{impl_->acceptors_mutex};
     impl_->acceptors.push_back(acceptor);
   }
-  impl_->accept(acceptor);
+  impl_->accept(acceptor, use_tls);
   return {};
 }
 

@@ -22,9 +22,16 @@ namespace cairn::net {
 
 struct server_limits {
   size_t max_body_bytes = 10 * 1024 * 1024;
-  size_t max_header_bytes = 16 * 1024;
-  std::chrono::milliseconds read_timeout{30000};
+  size_t max_header_bytes = 16 * 1024; ///< request line + headers; beyond: 431 (or 414)
+  size_t max_target_bytes = 8 * 1024;  ///< request target (URL); beyond: 414
+  /// Whole time for a request's line and headers, and for the wait between
+  /// keep-alive requests: a client trickling header bytes is cut off.
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds read_timeout{30000}; ///< body read and response write
   size_t max_connections = 1024;
+  /// Concurrent connections from one client address (0: no limit), so one
+  /// client cannot take every slot of max_connections.
+  size_t max_connections_per_ip = 256;
 };
 
 class http_server {
@@ -40,7 +47,12 @@ public:
               header_decorator decorate, interceptor intercept = {});
   ~http_server();
 
-  /// Starts listening on `uri` (http://host:port). Returns an error message or "".
+  /// Loads the PEM certificate chain and private key https:// URIs serve
+  /// (TLS 1.2+). Call before listen(). Returns an error message or "".
+  std::string set_tls(const std::string& certificate_path, const std::string& private_key_path);
+
+  /// Starts listening on `uri` (http://host:port, or https://host:port after
+  /// set_tls()). Returns an error message or "".
   /// Port 0 picks a free port; bound_ports() tells which.
   std::string listen(const std::string& uri);
 

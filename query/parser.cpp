@@ -78,6 +78,9 @@ class parser {
 public:
   explicit parser(std::string_view text) : src_(text), toks_(tokenize(text)) {}
 
+  /// Deepest expression nesting accepted (far beyond any real query).
+  static constexpr int max_nesting = 200;
+
   ast_ptr filter() {
     if (at_end())
       throw_syntax(0, "an expression");
@@ -351,6 +354,16 @@ private:
 
   ast_ptr unary() {
     size_t b = cur().begin;
+    // Every nesting path (parentheses, calls, indexers, literals, `not`, `-`,
+    // `^`) passes here: bound the recursion so a hostile query cannot
+    // overflow the stack of the thread parsing it.
+    if (depth_ >= max_nesting)
+      throw_syntax(b, "at most " + std::to_string(max_nesting) + " nested expressions");
+    struct depth_guard {
+      int& d;
+      explicit depth_guard(int& d) : d(++d) {}
+      ~depth_guard() { --d; }
+    } guard{depth_};
     ast_op op = ast_op::none;
     if (is_punct("-"))
       op = ast_op::neg;
@@ -601,6 +614,7 @@ private:
   std::string_view src_;
   std::vector<token> toks_;
   size_t i_ = 0;
+  int depth_ = 0; ///< current unary() recursion depth
 };
 
 } // namespace

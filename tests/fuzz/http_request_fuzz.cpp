@@ -86,7 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     buffer.consume(used);
     if (ec == http::error::need_more) {
       if (fed == input.size()) {
-        parser.put_eof(ec);
+        if (parser.got_some()) // as Beast's read loop: EOF before any byte is not a message
+          parser.put_eof(ec);
         break;
       }
       continue;

@@ -58,5 +58,15 @@ sys.exit(0 if data.startswith(b"HTTP/1.1 431") else 1)
 PY
 echo "ok: raw oversized header -> 431"
 
+# Deeply nested filters fit in a URL (4000 parentheses in 8 KB, unencoded)
+# and once overflowed the parser's stack, killing the node: now a 400.
+deep=$(python3 -c "print('(' * 2000 + '1' + ')' * 2000)")
+expect 400 "$(status "$NODE_URL/api/events?filter=$deep")" "filter nested 2000 deep"
+grep -q 'nested' "$WORK/body" || fail "unclear nesting error: $(head -c 300 "$WORK/body")"
+deep=$(python3 -c "print('-' * 4000 + '1')")
+expect 400 "$(status "$NODE_URL/api/data?q=select%20$deep%20from%20stream")" "4000 unary minus in a select"
+expect 200 "$(status "$NODE_URL/api/events?filter=$(python3 -c "print('(' * 100 + '1=1' + ')' * 100)")")" \
+  "filter nested 100 deep"
+
 expect 200 "$(status "$NODE_URL/health")" "node still serving"
 echo "PASS: URL, header and body limits"

@@ -181,6 +181,10 @@ int run_command(int argc, char** argv) {
   limits.max_body_bytes = static_cast<size_t>(cfg.get_int("ingest.maxBodyBytes"));
   limits.read_timeout = std::chrono::milliseconds(cfg.get_int("api.readTimeoutMs"));
   limits.max_connections = static_cast<size_t>(cfg.get_int("api.maxConnections"));
+  limits.max_connections_per_ip = static_cast<size_t>(cfg.get_int("api.maxConnectionsPerIp"));
+  limits.header_timeout = std::chrono::milliseconds(cfg.get_int("api.headerTimeoutMs"));
+  limits.max_header_bytes = static_cast<size_t>(cfg.get_int("api.maxHeaderBytes"));
+  limits.max_target_bytes = static_cast<size_t>(cfg.get_int("api.maxUrlBytes"));
   auto view = std::make_shared<cluster_view>();
   net::forward_policy forward;
   forward.timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
@@ -201,8 +205,16 @@ int run_command(int argc, char** argv) {
       return intercept_for_follower(*view, ioc, forward, req, info, respond);
     }};
   int exit_code = ok;
+  if (auto cert = cfg.get("api.certificatePath"); !cert.empty()) {
+    if (auto err = server.set_tls(cert, cfg.get("api.privateKeyPath")); !err.empty()) {
+      spdlog::critical("{}", err);
+      exit_code = failure;
+    }
+  }
   std::vector<std::string> bound_uris;
   for (const auto& uri : cfg.get_list("api.listenUris")) {
+    if (exit_code != ok)
+      break;
     if (auto err = server.listen(uri); !err.empty()) {
       spdlog::critical("{}", err);
       exit_code = failure;
