@@ -110,11 +110,10 @@ void write_alert(std::string& out, const meta::alert_info& a) {
 }
 
 /// Looks up `Pascal` or `camel` in `o`.
-simdjson::dom::element field(simdjson::dom::object o, const char* pascal, const char* camel) {
-  simdjson::dom::element e;
-  if (!o[pascal].get(e) || !o[camel].get(e))
-    return e;
-  return {};
+simdjson::simdjson_result<simdjson::dom::element> field(simdjson::dom::object o,
+                                                         const char* pascal, const char* camel) {
+  auto r = o[pascal];
+  return r.error() ? o[camel] : r;
 }
 
 /// Reads an alert definition; an error message if it is invalid.
