@@ -207,12 +207,26 @@ void handle_data(const node_services& s, const query_runtime& rt, request& req,
     store_source source{s.store};
     query::query_stats stats;
     memo_run_report report;
+    std::vector<node_work> node_reports; // distributed runs: one per node
     auto export_trace = [&](const std::string& failure) {
       if (!trace)
         return;
       int64_t ended_ns = unix_ns_now();
       record_spans(*trace, text, started_ns, planned_ns ? planned_ns : ended_ns, merge_start_ns,
                    ended_ns, report, source, stats, failure);
+      // Which nodes took part and how long each worked (shares run in
+      // parallel from the end of planning).
+      for (const auto& n : node_reports) {
+        auto& share = trace->add_child("query.share", planned_ns,
+                                       planned_ns + static_cast<int64_t>(n.ms * 1e6));
+        share.attributes = {{"cairn.node", n.name},
+                            {"cairn.events.scanned", static_cast<int64_t>(n.events)},
+                            {"cairn.shares", static_cast<int64_t>(n.shares)}};
+        if (!n.failure.empty()) {
+          share.error = true;
+          share.status_message = n.failure;
+        }
+      }
       rt.exporter->submit(*trace);
     };
     try {
@@ -243,6 +257,7 @@ void handle_data(const node_services& s, const query_runtime& rt, request& req,
         blocks_skipped = run.blocks_skipped;
         report.bypassed = true;
         nodes = nodes_json(run.nodes);
+        node_reports = run.nodes;
         distributed.emplace(std::move(run.partial));
       }
       auto partial = distributed
