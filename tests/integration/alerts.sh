@@ -64,7 +64,7 @@ create_alert() {
 always=$(create_alert always "select count(*) as n from stream" | grep -o '"Id":"alert-[0-9a-f]*"' | cut -d'"' -f4)
 never=$(create_alert never "select count(*) as n from stream where @Level = 'Fatal' having n > 0" | grep -o '"Id":"alert-[0-9a-f]*"' | cut -d'"' -f4)
 [ -n "$always" ] && [ -n "$never" ] || fail "alerts not created"
-[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "${URL[$leader]}/api/alerts" -d '{"Title":"bad","Query":"select from"}')" = 400 ] ||
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "${URL[$leader]}/api/alerts" -d '{"Title":"bad","Query":"select count(* from stream"}')" = 400 ] ||
   fail "a bad alert query is not a 400"
 "$CAIRN_BIN" alert list --storage "$WORK/n$other" | grep -q "$always" || fail "cairn alert list misses $always"
 
