@@ -65,6 +65,53 @@ std::string webhook_of(const meta::alert_info& a) {
   return std::string{url};
 }
 
+/// The app command of an alert's notification settings ("" = none).
+std::string app_of(const meta::alert_info& a) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view cmd;
+  if (parser.parse(a.notification_json).get(root) || root["app"].get(cmd))
+    return {};
+  return std::string{cmd};
+}
+
+/// The CLEF line an app receives for a notification.
+std::string clef_notification(const meta::alert_info& a) {
+  // pending_json is an object starting with "{\"AlertId\"": prepend the
+  // CLEF properties.
+  return "{\"@t\":\"" + iso_ms(a.last_window_end_ms) +
+         "\",\"@mt\":\"Alert {Title} fired\",\"@l\":\"Warning\"," + a.pending_json.substr(1);
+}
+
+/// Sends what the apps printed to this node's CLEF ingestion.
+void forward_app_output(alert_state& st) {
+  for (auto& [command, app] : st.apps) {
+    auto lines = app->read_lines();
+    if (lines.empty())
+      continue;
+    std::string body;
+    for (auto& line : lines) {
+      if (!line.empty() && line.front() == '{') {
+        body += line;
+      } else {
+        body += "{\"@t\":\"" + iso_ms(unix_ms_now()) + "\",\"@mt\":\"";
+        escape_into(body, line);
+        body += "\",\"App\":\"";
+        escape_into(body, command);
+        body += "\"}";
+      }
+      body += '\n';
+    }
+    if (st.opts.ingest_uri->empty()) {
+      spdlog::info("apps: '{}' printed {} line(s) (no ingest URI)", command, lines.size());
+      continue;
+    }
+    auto r = post_json(*st.opts.ingest_uri, body, st.opts.webhook_timeout);
+    if (!r.ok())
+      spdlog::warn("apps: cannot ingest {} line(s) of '{}': {}", lines.size(), command, r.error);
+  }
+}
+
 /// The notification body of a fired window.
 std::string notification(const meta::alert_info& a, int64_t end_ms, const std::string& result) {
   std::string out = "{\"AlertId\":\"";
@@ -103,7 +150,14 @@ bool deliver_pending(alert_state& st, const meta::alert_info& a) {
     return false;
   auto url = webhook_of(a);
   webhook_result r;
-  if (!url.empty())
+  if (auto cmd = app_of(a); !cmd.empty()) {
+    auto& app = st.apps[cmd];
+    if (!app)
+      app = std::make_unique<app_process>(cmd);
+    if (!app->write_line(clef_notification(a)))
+      r.error = "app '" + cmd + "' is not running";
+  }
+  if (r.ok() && !url.empty())
     r = post_json(url, a.pending_json, st.opts.webhook_timeout);
   if (r.ok()) {
     if (auto cleared = st.meta->clear_alert_pending(a.id, a.last_window_end_ms); !cleared) {
@@ -190,6 +244,7 @@ void run_round(alert_state& st) {
     for (auto& a : *alerts)
       if (!a.is_disabled && a.interval_ms > 0 && a.window_ms > 0)
         run_alert(st, std::move(a), now);
+    forward_app_output(st);
   } catch (const std::exception& e) {
     // Reconnect next round: the session may be broken.
     spdlog::warn("alerts: round failed: {}", e.what());
@@ -215,6 +270,7 @@ caf::behavior alert_actor(caf::stateful_actor<alert_state>* self, alert_options 
       auto& st = self->state;
       st.active = false;
       st.meta.reset();
+      st.apps.clear(); // stops them: only the leader runs apps
       return true;
     },
     [=](tick_atom, uint64_t activation) {

@@ -19,12 +19,18 @@
 /// that one notification again (at-least-once at that point); payloads carry
 /// AlertId + WindowEnd for receivers that deduplicate.
 ///
+/// Apps (actors/alert_app.hpp): an alert whose Notify names an "app"
+/// command gets its notifications written to that app's stdin as CLEF
+/// lines; the app's stdout lines are POSTed back to this node as events.
+///
 /// Runs detached: queries and SQL block.
+#include "actors/alert_app.hpp"
 #include "storage/event_store.hpp"
 
 #include <caf/stateful_actor.hpp>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -48,6 +54,10 @@ struct alert_options {
   std::chrono::milliseconds webhook_timeout{5000};
   /// Give up a notification after this many failed attempts.
   unsigned max_attempts = 10;
+  /// Where app output lines are POSTed as CLEF (this node's
+  /// http://host:port/ingest/clef); filled in once the listener is bound,
+  /// before the node can lead. Empty: app output is only logged.
+  std::shared_ptr<std::string> ingest_uri = std::make_shared<std::string>();
 };
 
 /// Backoff of one alert's pending notification.
@@ -64,6 +74,8 @@ struct alert_state {
   uint64_t activation = 0;
   std::shared_ptr<meta::metastore> meta;
   std::unordered_map<std::string, alert_delivery> deliveries;
+  /// Running apps by command; stopped on deactivation.
+  std::map<std::string, std::unique_ptr<app_process>> apps;
 };
 
 caf::behavior alert_actor(caf::stateful_actor<alert_state>* self, alert_options opts);

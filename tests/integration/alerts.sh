@@ -3,7 +3,9 @@
 # into a local webhook receiver; an alert whose condition never holds never
 # fires; after SIGKILL of the leader the survivor continues the same window
 # schedule with no duplicate and no missed window (checked from the
-# receiver's log). Also checks /api/alerts CRUD, `cairn alert list` and the
+# receiver's log). An app (a shell script run by the leader) receives exactly
+# the notifications of its alert as CLEF on stdin, across the fail-over too,
+# and its stdout lines become events. Also checks /api/alerts CRUD, `cairn alert list` and the
 # signal= query parameter.
 source "$(dirname "$0")/lib.bash"
 TICK=200
@@ -63,7 +65,20 @@ create_alert() {
 }
 always=$(create_alert always "select count(*) as n from stream" | grep -o '"Id":"alert-[0-9a-f]*"' | cut -d'"' -f4)
 never=$(create_alert never "select count(*) as n from stream where @Level = 'Fatal' having n > 0" | grep -o '"Id":"alert-[0-9a-f]*"' | cut -d'"' -f4)
+# The app appends each stdin line to a file and answers with one CLEF event.
+APP_LOG="$WORK/app.log"
+: >"$APP_LOG"
+cat >"$WORK/app.sh" <<SH
+#!/bin/sh
+while IFS= read -r line; do
+  printf '%s\\n' "\$line" >>"$APP_LOG"
+  echo '{"@t":"2024-01-02T00:00:00Z","@mt":"app handled a notification","Kind":"appout"}'
+done
+SH
+chmod +x "$WORK/app.sh"
+app_alert=$(curl -s -X POST "${URL[$leader]}/api/alerts" -d "{\"Title\":\"app\",\"Query\":\"select count(*) as n from stream\",\"WindowMs\":$INTERVAL,\"IntervalMs\":$INTERVAL,\"Notify\":{\"app\":\"$WORK/app.sh\"}}" | grep -o '"Id":"alert-[0-9a-f]*"' | cut -d'"' -f4)
 [ -n "$always" ] && [ -n "$never" ] || fail "alerts not created"
+[ -n "$app_alert" ] || fail "app alert not created"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "${URL[$leader]}/api/alerts" -d '{"Title":"bad","Query":"select count(* from stream"}')" = 400 ] ||
   fail "a bad alert query is not a 400"
 "$CAIRN_BIN" alert list --storage "$WORK/n$other" | grep -q "$always" || fail "cairn alert list misses $always"
@@ -92,6 +107,20 @@ awk -v i=$INTERVAL 'NR > 1 && $1 != prev + i { print "gap: " prev " -> " $1; bad
                     $1 % i != 0 { print "unaligned " $1; bad = 1 } { prev = $1 } END { exit bad }' \
   "$WORK/always.txt" || fail "missed windows: $(tr '\n' ' ' <"$WORK/always.txt")"
 [ "$(windows "$never" | wc -l)" = 0 ] || fail "the never-alert fired"
+# The app saw exactly its alert's windows, each once, in order.
+grep -c '"@t"' "$APP_LOG" >/dev/null || fail "the app received nothing"
+grep -v "\"AlertId\":\"$app_alert\"" "$APP_LOG" | grep -q . && fail "the app received other alerts' notifications"
+grep -o '"WindowEndMs":[0-9]*' "$APP_LOG" | grep -o '[0-9]*$' >"$WORK/app.txt"
+[ "$(sort "$WORK/app.txt" | uniq -d | wc -l)" = 0 ] || fail "app got duplicates: $(tr '\n' ' ' <"$WORK/app.txt")"
+awk -v i=$INTERVAL 'NR > 1 && $1 != prev + i { bad = 1 } { prev = $1 } END { exit bad }' "$WORK/app.txt" ||
+  fail "app missed windows: $(tr '\n' ' ' <"$WORK/app.txt")"
+[ "$(tail -1 "$WORK/app.txt")" -ge $((kill_ms + 2 * INTERVAL)) ] || fail "the app was not fed after the fail-over"
+for _ in $(seq 1 50); do
+  got=$(curl -s "${URL[$new]}/api/events?filter=Kind%20%3D%20'appout'&count=1000" | grep -o '"Id":' | wc -l)
+  [ "$got" -ge 2 ] && break; sleep 0.1
+done
+[ "$got" -ge 2 ] || fail "app output did not become events ($got)"
+echo "apps: $(wc -l <"$WORK/app.txt") notifications reached the app exactly once; its output is ingested ($got events)"
 n=$(wc -l <"$WORK/always.txt")
 echo "alerts: $n consecutive windows notified exactly once across the fail-over ($(head -1 "$WORK/always.txt")..$(tail -1 "$WORK/always.txt"))"
 

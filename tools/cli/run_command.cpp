@@ -225,6 +225,8 @@ int run_command(int argc, char** argv) {
     bound_uris.push_back(uri.substr(0, uri.rfind(':') + 1) + std::to_string(port));
     spdlog::info("listening on {}", bound_uris.back());
   }
+  if (!bound_uris.empty() && bound_uris.front().rfind("http://", 0) == 0)
+    *alert_opts.ingest_uri = bound_uris.front() + "/ingest/clef";
 
   // 6. Consensus, membership and auth share the node's metastore.
   auto metastore_uri = node_metastore_uri(root, cfg);
