@@ -7,7 +7,9 @@
 #include "query/executor.hpp"
 #include "query/parse_error.hpp"
 #include "query/result_json.hpp"
+#include "storage/event_record.hpp"
 #include "storage/meta/metastore.hpp"
+#include "query/query_plan.hpp"
 
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -73,6 +75,77 @@ std::string app_of(const meta::alert_info& a) {
   if (parser.parse(a.notification_json).get(root) || root["app"].get(cmd))
     return {};
   return std::string{cmd};
+}
+
+/// The filter of a feed alert (Notify.events): its app receives the
+/// matching events of every window instead of notifications. nullopt: not
+/// a feed alert.
+std::optional<std::string> feed_filter_of(const meta::alert_info& a) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view filter;
+  if (parser.parse(a.notification_json).get(root) || root["events"].get(filter))
+    return std::nullopt;
+  return std::string{filter};
+}
+
+/// Marks a decided feed window whose events are not yet handed to the app.
+constexpr std::string_view feed_marker = "feed";
+
+/// One stored event as a CLEF line.
+std::string clef_event(const storage::record_view& e) {
+  using storage::field;
+  std::string out = "{\"@t\":\"" + iso_ms(e.timestamp() / 1000000) + "\"";
+  auto add = [&](const char* name, field f) {
+    auto v = e.get(f);
+    if (v.empty())
+      return;
+    out += ",\"";
+    out += name;
+    out += "\":\"";
+    escape_into(out, v);
+    out += '"';
+  };
+  add("@mt", field::message_template);
+  add("@m", field::message);
+  add("@l", field::level);
+  add("@x", field::exception);
+  add("@tr", field::trace_id);
+  add("@sp", field::span_id);
+  auto props = e.get(field::properties);
+  // Properties are stored as one JSON object: splice its members in.
+  if (props.size() > 2 && props.front() == '{' && props.back() == '}') {
+    out += ',';
+    out.append(props.substr(1, props.size() - 2));
+  }
+  out += '}';
+  return out;
+}
+
+/// Writes the events of feed window (end - interval, end] matching
+/// `filter` to `app`, oldest first; false if the app is gone.
+bool feed_window(const alert_state& st, const meta::alert_info& a, const std::string& filter,
+                 app_process& app) {
+  auto end = a.last_window_end_ms;
+  auto plan = query::query_plan::compile_filter(filter.empty() ? "true" : filter, end * 1000000);
+  store_source source{st.opts.store};
+  query::query_options opts;
+  // Slices of one interval tile the time line, so no event is fed twice
+  // even when the alert's window is longer than its interval.
+  opts.from_ns = (end - a.interval_ms) * 1000000;
+  opts.to_ns = end * 1000000;
+  opts.max_memory_bytes = st.opts.max_query_memory;
+  query::search_options so;
+  so.count = 1000000;
+  auto hits = query::search(*plan, source, opts, so);
+  for (auto it = hits.rbegin(); it != hits.rend(); ++it) {
+    storage::record_view view;
+    if (!view.parse(it->record.data(), it->record.size()))
+      continue;
+    if (!app.write_line(clef_event(view)))
+      return false;
+  }
+  return true;
 }
 
 /// The CLEF line an app receives for a notification.
@@ -154,9 +227,21 @@ bool deliver_pending(alert_state& st, const meta::alert_info& a) {
     auto& app = st.apps[cmd];
     if (!app)
       app = std::make_unique<app_process>(cmd);
-    if (!app->write_line(clef_notification(a)))
+    bool written = false;
+    try {
+      if (a.pending_json == feed_marker)
+        written = feed_window(st, a, feed_filter_of(a).value_or(""), *app);
+      else
+        written = app->write_line(clef_notification(a));
+    } catch (const query::query_error& e) {
+      spdlog::error("alerts: {}: feed filter failed: {}", a.id, e.what());
+      written = true; // retrying cannot fix the filter
+    }
+    if (!written)
       r.error = "app '" + cmd + "' is not running";
   }
+  if (a.pending_json == feed_marker)
+    url.clear(); // feeds go to apps only
   if (r.ok() && !url.empty())
     r = post_json(url, a.pending_json, st.opts.webhook_timeout);
   if (r.ok()) {
@@ -205,6 +290,8 @@ void run_alert(alert_state& st, meta::alert_info a, int64_t now_ms) {
     auto o = decide_window(hit.has_value(), end, a.last_fired_ms, a.suppressed_until_ms,
                            a.suppression_ms);
     std::string pending = o.fire ? notification(a, end, *hit) : std::string{};
+    if (feed_filter_of(a))
+      pending = feed_marker; // every window of a feed goes to its app
     auto decided = st.meta->decide_alert_window(a.id, a.last_window_end_ms, end,
                                                 o.last_fired_ms, o.suppressed_until_ms, pending);
     if (!decided || !*decided) {
@@ -216,8 +303,9 @@ void run_alert(alert_state& st, meta::alert_info a, int64_t now_ms) {
     a.last_window_end_ms = end;
     a.last_fired_ms = o.last_fired_ms;
     a.suppressed_until_ms = o.suppressed_until_ms;
-    if (o.fire) {
-      spdlog::info("alerts: {} ({}) fired for window {}", a.id, a.title, iso_ms(end));
+    if (!pending.empty()) {
+      if (o.fire)
+        spdlog::info("alerts: {} ({}) fired for window {}", a.id, a.title, iso_ms(end));
       a.pending_json = std::move(pending);
       if (!deliver_pending(st, a))
         return;

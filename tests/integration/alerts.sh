@@ -79,6 +79,18 @@ chmod +x "$WORK/app.sh"
 app_alert=$(curl -s -X POST "${URL[$leader]}/api/alerts" -d "{\"Title\":\"app\",\"Query\":\"select count(*) as n from stream\",\"WindowMs\":$INTERVAL,\"IntervalMs\":$INTERVAL,\"Notify\":{\"app\":\"$WORK/app.sh\"}}" | grep -o '"Id":"alert-[0-9a-f]*"' | cut -d'"' -f4)
 [ -n "$always" ] && [ -n "$never" ] || fail "alerts not created"
 [ -n "$app_alert" ] || fail "app alert not created"
+# A feed: its app gets the events matching Notify.events, each exactly once.
+FEED_LOG="$WORK/feed.log"
+: >"$FEED_LOG"
+printf '#!/bin/sh\nexec cat >>"%s"\n' "$FEED_LOG" >"$WORK/feed.sh"
+chmod +x "$WORK/feed.sh"
+feed=$(curl -s -X POST "${URL[$leader]}/api/alerts" -d "{\"Title\":\"feed\",\"Query\":\"select count(*) from stream\",\"WindowMs\":$INTERVAL,\"IntervalMs\":$INTERVAL,\"Notify\":{\"app\":\"$WORK/feed.sh\",\"events\":\"Kind = 'feedme'\"}}" | grep -o '"Id":"alert-[0-9a-f]*"' | cut -d'"' -f4)
+[ -n "$feed" ] || fail "feed alert not created"
+for i in 1 2 3 4 5 6; do
+  kind=other; [ $((i % 2)) = 1 ] && kind=feedme
+  [ "$(post "${URL[$leader]}" "{\"@t\":\"$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)\",\"@m\":\"feed $i\",\"Kind\":\"$kind\"}")" = 201 ] || fail "ingest feed $i"
+  sleep 0.3
+done
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "${URL[$leader]}/api/alerts" -d '{"Title":"bad","Query":"select count(* from stream"}')" = 400 ] ||
   fail "a bad alert query is not a 400"
 "$CAIRN_BIN" alert list --storage "$WORK/n$other" | grep -q "$always" || fail "cairn alert list misses $always"
@@ -120,6 +132,9 @@ for _ in $(seq 1 50); do
   [ "$got" -ge 2 ] && break; sleep 0.1
 done
 [ "$got" -ge 2 ] || fail "app output did not become events ($got)"
+[ "$(grep -o '"@m":"feed [0-9]*"' "$FEED_LOG" | sort | tr '\n' ' ')" = '"@m":"feed 1" "@m":"feed 3" "@m":"feed 5" ' ] ||
+  fail "the feed app got: $(cat "$FEED_LOG")"
+[ "$(wc -l <"$FEED_LOG")" = 3 ] || fail "the feed app got $(wc -l <"$FEED_LOG") lines"
 echo "apps: $(wc -l <"$WORK/app.txt") notifications reached the app exactly once; its output is ingested ($got events)"
 n=$(wc -l <"$WORK/always.txt")
 echo "alerts: $n consecutive windows notified exactly once across the fail-over ($(head -1 "$WORK/always.txt")..$(tail -1 "$WORK/always.txt"))"
