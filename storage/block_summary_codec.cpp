@@ -21,11 +21,9 @@ T get(const char* p) noexcept {
   return v;
 }
 
-bloom_filter make_bloom(std::vector<uint64_t>& hashes) {
-  std::sort(hashes.begin(), hashes.end());
-  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-  bloom_filter f{hashes.size()};
-  for (auto h : hashes)
+bloom_filter make_bloom(const unique_hashes& hashes) {
+  bloom_filter f{hashes.values().size()};
+  for (auto h : hashes.values())
     f.add_hash(h);
   return f;
 }
@@ -107,12 +105,12 @@ void summary_builder::add(const record_view& r) {
   add_tokens(r.get(field::message_template));
   auto exception = r.get(field::exception);
   if (!exception.empty()) {
-    names_.push_back(hash_bytes("@Exception"));
+    names_.insert(hash_bytes("@Exception"));
     add_tokens(exception);
   }
   for (auto f : {field::trace_id, field::span_id})
     if (auto v = r.get(f); !v.empty())
-      tokens_.push_back(hash_bytes(v));
+      tokens_.insert(hash_bytes(v));
   // 3. Structured data: names/paths and string values.
   add_json(r.get(field::properties), {});
   add_json(r.get(field::resource), "@Resource");
@@ -127,7 +125,7 @@ block_summary summary_builder::finish() {
 }
 
 void summary_builder::add_tokens(std::string_view text) {
-  for_each_token(text, token_, [this](std::string_view t) { tokens_.push_back(hash_bytes(t)); });
+  for_each_token(text, token_, [this](std::string_view t) { tokens_.insert(hash_bytes(t)); });
 }
 
 void summary_builder::add_json(std::string_view json, std::string_view prefix) {
@@ -152,7 +150,7 @@ void summary_builder::walk(simdjson::dom::element e) {
         if (!path_.empty())
           path_.push_back('.');
         path_.append(field.key);
-        names_.push_back(hash_bytes(path_));
+        names_.insert(hash_bytes(path_));
         walk(field.value);
         path_.resize(keep);
       }

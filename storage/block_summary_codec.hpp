@@ -20,6 +20,7 @@
 /// ranges without reading the blooms.
 #include "storage/block_summary.hpp"
 #include "storage/event_record.hpp"
+#include "storage/unique_hashes.hpp"
 
 #include <simdjson.h>
 
@@ -88,8 +89,8 @@ private:
   std::string padded_;
   std::string path_;
   std::string token_;
-  std::vector<uint64_t> names_;
-  std::vector<uint64_t> tokens_;
+  unique_hashes names_;
+  unique_hashes tokens_;
 };
 
 } // namespace cairn::storage
