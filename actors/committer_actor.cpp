@@ -15,12 +15,21 @@ namespace {
 
 using self_ptr = caf::stateful_actor<committer_state>*;
 
+/// Sent to itself: commit the pending ingest requests as one group.
+using flush_atom = caf::atom_constant<caf::atom("grpflush")>;
+
 /// prev_next_id of a catch-up run: apply unless already present.
 constexpr uint64_t catch_up_run = std::numeric_limits<uint64_t>::max();
 
 int64_t unix_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
            std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
     .count();
 }
 
@@ -103,10 +112,13 @@ void pull_from_peers(self_ptr self) {
   }
 }
 
-/// The leader's part of one ingest request after the local commit.
-caf::result<commit_result> replicate_and_ack(self_ptr self, commit_result r, uint64_t prev_next,
-                                             uint64_t first_id,
-                                             const storage::record_batch& batch) {
+/// The leader's part of one commit (one request or a group of them) after
+/// the local commit: ships the batch to the followers and calls `done` once
+/// with the answer for the client(s): at once with `ingest.ack = leader`,
+/// after a majority of copies (or a failure) with `quorum`.
+template <class Done>
+void replicate_and_ack(self_ptr self, commit_result r, uint64_t prev_next, uint64_t first_id,
+                       const storage::record_batch& batch, Done done) {
   auto& st = self->state;
   size_t needed = st.options.quorum_ack ? st.options.replicas / 2 : 0;
   auto peers = st.peers;
@@ -123,7 +135,7 @@ caf::result<commit_result> replicate_and_ack(self_ptr self, commit_result r, uin
               on_gap(peer, their_next);
           },
           [](caf::error&) {});
-    return r;
+    return done(r);
   }
   if (peers.size() < needed) {
     r.ok = false;
@@ -131,26 +143,25 @@ caf::result<commit_result> replicate_and_ack(self_ptr self, commit_result r, uin
     r.error = "only " + std::to_string(peers.size()) + " of the " + std::to_string(needed) +
               " followers a quorum needs are connected; the batch is stored on the leader "
               "but not acknowledged";
-    return r;
+    return done(r);
   }
-  auto rp = self->make_response_promise<commit_result>();
   auto acks = std::make_shared<size_t>(0);
   auto answers = std::make_shared<size_t>(0);
-  auto done = std::make_shared<bool>(false);
+  auto settled = std::make_shared<bool>(false);
   auto settle = [=]() mutable {
-    if (*done)
+    if (*settled)
       return;
     if (*acks >= needed) {
-      *done = true;
-      rp.deliver(r);
+      *settled = true;
+      done(r);
     } else if (*answers == peers.size()) {
-      *done = true;
+      *settled = true;
       auto failed = r;
       failed.ok = false;
       failed.http_status = 503;
       failed.error = "only " + std::to_string(*acks) + " of " + std::to_string(needed) +
                      " follower copies confirmed in time; retry";
-      rp.deliver(failed);
+      done(failed);
     }
   };
   for (auto& peer : peers) {
@@ -170,7 +181,92 @@ caf::result<commit_result> replicate_and_ack(self_ptr self, commit_result r, uin
           settle();
         });
   }
-  return rp;
+}
+
+/// A group grows until this many record bytes; then it is committed at once.
+constexpr size_t group_max_bytes = size_t{16} << 20;
+
+/// Answers every request of a group with `r` (failures) or with `r` and its
+/// own first id (success: each request's events follow the previous one's).
+void answer_group(std::vector<pending_ingest>& group, const commit_result& r) {
+  uint64_t next_first = r.first_id;
+  for (auto& p : group) {
+    auto mine = r;
+    if (r.ok)
+      mine.first_id = next_first;
+    next_first += p.batch.size();
+    p.promise.deliver(std::move(mine));
+  }
+}
+
+/// Stores every pending ingest request in one durable transaction, then
+/// replicates the group as one batch and answers each request.
+void commit_pending(self_ptr self) {
+  auto& st = self->state;
+  if (st.pending.empty())
+    return;
+  std::vector<pending_ingest> group;
+  group.swap(st.pending);
+  st.pending_bytes = 0;
+  commit_result r;
+  if (!st.active) {
+    r.http_status = 503;
+    r.error = "this node is not acting as leader; retry shortly";
+    return answer_group(group, r);
+  }
+  if (steady_ns() > st.lease_valid_until_steady_ns) {
+    r.http_status = 503;
+    r.error = "this node's leader lease has lapsed; retry shortly";
+    return answer_group(group, r);
+  }
+  // One request commits its own batch; several are concatenated (ids are
+  // patched into the concatenation, which is also what followers receive).
+  storage::record_batch* batch = &group.front().batch;
+  if (group.size() > 1) {
+    auto& all = st.group;
+    all.bytes.clear();
+    all.offsets.clear();
+    size_t bytes = 0, count = 0;
+    for (auto& p : group) {
+      bytes += p.batch.bytes.size();
+      count += p.batch.size();
+    }
+    all.bytes.reserve(bytes);
+    all.offsets.reserve(count);
+    for (auto& p : group) {
+      auto base = static_cast<uint32_t>(all.bytes.size());
+      for (auto off : p.batch.offsets)
+        all.offsets.push_back(base + off);
+      all.bytes += p.batch.bytes;
+    }
+    batch = &all;
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto prev_next = st.next_id;
+  auto first_id = std::max(st.next_id, first_id_of_epoch(st.epoch));
+  auto appended = st.store->append_batch(*batch, first_id);
+  if (!appended) {
+    const auto& err = appended.error();
+    r.http_status = err.code == storage::errc::store_full ? 503 : 500;
+    r.error = err.to_string();
+    spdlog::error("committer: batch of {} events ({} requests) not stored: {}", batch->size(),
+                  group.size(), r.error);
+    return answer_group(group, r);
+  }
+  st.next_id = first_id + batch->size();
+  auto& m = metrics::instance();
+  m.ingest_events += batch->size();
+  m.ingest_commit_microseconds += std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::steady_clock::now() - started)
+                                    .count();
+  publish_generation(appended->gen);
+  r.ok = true;
+  r.first_id = appended->first_id;
+  r.model = appended->gen.model;
+  r.write = appended->gen.write;
+  auto waiting = std::make_shared<std::vector<pending_ingest>>(std::move(group));
+  replicate_and_ack(self, r, prev_next, first_id, *batch,
+                    [waiting](const commit_result& res) { answer_group(*waiting, res); });
 }
 
 } // namespace
@@ -186,47 +282,29 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
   return {
     [=](ingest_atom, storage::record_batch& batch) -> caf::result<commit_result> {
       auto& st = self->state;
-      commit_result r;
-      if (!st.active) {
-        r.http_status = 503;
-        r.error = "this node is not acting as leader; retry shortly";
+      if (batch.empty()) { // nothing to store: answer as a commit would
+        commit_result r;
+        r.ok = st.active && steady_ns() <= st.lease_valid_until_steady_ns;
+        if (!r.ok) {
+          r.http_status = 503;
+          r.error = "this node cannot accept ingest now; retry shortly";
+        }
         return r;
       }
-      auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count();
-      if (now_ns > st.lease_valid_until_steady_ns) {
-        r.http_status = 503;
-        r.error = "this node's leader lease has lapsed; retry shortly";
-        return r;
+      auto rp = self->make_response_promise<commit_result>();
+      st.pending_bytes += batch.bytes.size();
+      st.pending.push_back(pending_ingest{std::move(batch), rp});
+      if (!st.flush_scheduled) {
+        st.flush_scheduled = true;
+        self->send(self, flush_atom::value);
       }
-      if (batch.empty()) {
-        r.ok = true;
-        return r;
-      }
-      auto started = std::chrono::steady_clock::now();
-      auto prev_next = st.next_id;
-      auto first_id = std::max(st.next_id, first_id_of_epoch(st.epoch));
-      auto appended = st.store->append_batch(batch, first_id);
-      if (!appended) {
-        const auto& err = appended.error();
-        r.http_status = err.code == storage::errc::store_full ? 503 : 500;
-        r.error = err.to_string();
-        spdlog::error("committer: batch of {} events not stored: {}", batch.size(), r.error);
-        return r;
-      }
-      st.next_id = first_id + batch.size();
-      auto& m = metrics::instance();
-      m.ingest_events += batch.size();
-      m.ingest_commit_microseconds += std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::steady_clock::now() - started)
-                                        .count();
-      publish_generation(appended->gen);
-      r.ok = true;
-      r.first_id = appended->first_id;
-      r.model = appended->gen.model;
-      r.write = appended->gen.write;
-      return replicate_and_ack(self, r, prev_next, first_id, batch);
+      if (st.pending_bytes >= group_max_bytes)
+        commit_pending(self);
+      return rp;
+    },
+    [=](flush_atom) {
+      self->state.flush_scheduled = false;
+      commit_pending(self);
     },
     // A follower applies the leader's batch (forwarded by its endpoint).
     [=](apply_atom, int64_t epoch, uint64_t prev_next, uint64_t first_id,

@@ -17,6 +17,7 @@
 #include "storage/event_store.hpp"
 
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <memory>
 #include <vector>
@@ -27,6 +28,12 @@ struct committer_options {
   bool quorum_ack = false;  ///< ingest.ack = quorum
   size_t replicas = 1;      ///< copies each batch should have (leader included)
   std::chrono::milliseconds replication_timeout{5000};
+};
+
+/// One ingest request waiting for the next group commit.
+struct pending_ingest {
+  storage::record_batch batch;
+  caf::typed_response_promise<commit_result> promise;
 };
 
 struct committer_state {
@@ -42,6 +49,14 @@ struct committer_state {
   /// on a lease that expired while it was paused).
   int64_t lease_valid_until_steady_ns = 0;
   std::vector<caf::actor> peers; ///< authenticated cluster endpoints
+  /// Group commit: ingest requests queue here and the next `flush` message
+  /// (sent when the first one arrives, so it lands behind every request
+  /// already in the mailbox) stores them all in one LMDB transaction: one
+  /// fsync for every request that arrived while the previous one ran.
+  std::vector<pending_ingest> pending;
+  size_t pending_bytes = 0;
+  bool flush_scheduled = false;
+  storage::record_batch group; ///< reused concatenation of a group's batches
 };
 
 caf::behavior committer_actor(caf::stateful_actor<committer_state>* self,
