@@ -1,8 +1,13 @@
 #include "actors/query_memo.hpp"
 
+#include "query/field_usage.hpp"
 #include "query/parse_error.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <exception>
+#include <optional>
+#include <thread>
 #include <cstring>
 #include <unordered_set>
 #include <vector>
@@ -106,9 +111,9 @@ public:
   block_list_source(store_source& store, const std::vector<storage::block_info>& blocks,
                     memo_run_report& report)
     : store_(store), blocks_(blocks), report_(report) {}
-  void scan(const query::scan_request&, const query::chunk_callback& chunk) override {
+  void scan(const query::scan_request& request, const query::chunk_callback& chunk) override {
     for (const auto& b : blocks_) {
-      auto batch = store_.read_block(b);
+      auto batch = store_.read_block(b, request.projection);
       if (!batch) {
         ++report_.blocks_vanished;
         continue;
@@ -126,7 +131,7 @@ private:
 
 /// Runs the plan over `blocks` into `total`: cached partials where the
 /// content is unchanged, else decode (and memoize) each block.
-void run_blocks(const std::shared_ptr<const query::query_plan>& plan, store_source& source,
+void run_block_range(const std::shared_ptr<const query::query_plan>& plan, store_source& source,
                 const query::query_options& opts, const query::block_filter& filter,
                 const std::vector<storage::block_info>& blocks, query::memo_cache* cache,
                 const std::string& fingerprint, query::partial_result& total,
@@ -146,6 +151,7 @@ void run_blocks(const std::shared_ptr<const query::query_plan>& plan, store_sour
     report.block_events += s.events_scanned;
     return;
   }
+  const storage::field_projection projection = query::plan_projection(*plan);
   for (const auto& block : blocks) {
     check_bounds(total, opts);
     std::string key = block_memo_key(fingerprint, block, filter);
@@ -154,7 +160,7 @@ void run_blocks(const std::shared_ptr<const query::query_plan>& plan, store_sour
       merge(query::partial_result::deserialize(plan, *bytes));
       continue;
     }
-    auto batch = source.read_block(block);
+    auto batch = source.read_block(block, &projection);
     if (!batch) {
       ++report.blocks_vanished;
       continue;
@@ -168,6 +174,87 @@ void run_blocks(const std::shared_ptr<const query::query_plan>& plan, store_sour
     cache->put(key, fresh.serialize());
     ++report.memo_stores;
     merge(fresh);
+  }
+}
+
+/// A run's blocks are split over this many threads: the calling one and
+/// one more. Cold scans are CPU-bound in decoding; the node has few cores.
+constexpr size_t scan_threads = 2;
+/// Below this many blocks per thread a second thread costs more than it saves.
+constexpr size_t min_blocks_per_thread = 4;
+
+void add_report(memo_run_report& into, const memo_run_report& r) {
+  into.memo_hits += r.memo_hits;
+  into.memo_misses += r.memo_misses;
+  into.memo_stores += r.memo_stores;
+  into.blocks_vanished += r.blocks_vanished;
+  into.block_events += r.block_events;
+  into.merge_ms += r.merge_ms;
+}
+
+/// run_block_range over `blocks`, split in contiguous shares run in
+/// parallel (each with its own store_source fork), merged in block order.
+void run_blocks(const std::shared_ptr<const query::query_plan>& plan, store_source& source,
+                const query::query_options& opts, const query::block_filter& filter,
+                const std::vector<storage::block_info>& blocks, query::memo_cache* cache,
+                const std::string& fingerprint, query::partial_result& total,
+                query::query_stats& stats, memo_run_report& report) {
+  const size_t threads = std::min(scan_threads, blocks.size() / min_blocks_per_thread);
+  if (threads < 2) {
+    run_block_range(plan, source, opts, filter, blocks, cache, fingerprint, total, stats, report);
+    return;
+  }
+  struct share {
+    std::vector<storage::block_info> blocks;
+    std::optional<store_source> source;
+    std::optional<query::partial_result> total;
+    query::query_stats stats;
+    memo_run_report report;
+    std::exception_ptr failure;
+  };
+  // Share 0 runs here into `total`; shares 1.. on their own threads.
+  std::vector<share> shares(threads - 1);
+  const size_t per = (blocks.size() + threads - 1) / threads;
+  std::vector<storage::block_info> mine(blocks.begin(), blocks.begin() + per);
+  for (size_t i = 0; i < shares.size(); ++i) {
+    size_t b = std::min(blocks.size(), per * (i + 1)), e = std::min(blocks.size(), per * (i + 2));
+    shares[i].blocks.assign(blocks.begin() + b, blocks.begin() + e);
+    shares[i].source.emplace(source.fork());
+    shares[i].total.emplace(plan);
+  }
+  std::vector<std::thread> workers;
+  workers.reserve(shares.size());
+  for (auto& sh : shares)
+    workers.emplace_back([&, &sh = sh] {
+      try {
+        run_block_range(plan, *sh.source, opts, filter, sh.blocks, cache, fingerprint, *sh.total, sh.stats,
+                        sh.report);
+      } catch (...) {
+        sh.failure = std::current_exception();
+      }
+    });
+  std::exception_ptr failure;
+  try {
+    run_block_range(plan, source, opts, filter, mine, cache, fingerprint, total, stats, report);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  for (auto& w : workers)
+    w.join();
+  for (auto& sh : shares)
+    if (!failure && sh.failure)
+      failure = sh.failure;
+  if (failure)
+    std::rethrow_exception(failure);
+  for (auto& sh : shares) {
+    source.add_counters(*sh.source);
+    add_stats(stats, sh.stats);
+    add_report(report, sh.report);
+    auto t0 = std::chrono::steady_clock::now();
+    total.merge(*sh.total);
+    report.merge_ms +=
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    check_bounds(total, opts);
   }
 }
 

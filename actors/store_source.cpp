@@ -1,6 +1,10 @@
 #include "actors/store_source.hpp"
 
+#include "storage/block_codec.hpp"
+
 #include <spdlog/spdlog.h>
+
+#include <optional>
 
 namespace cairn {
 
@@ -72,7 +76,12 @@ void store_source::drop_outside_ids(std::vector<storage::block_info>& blocks) co
   std::erase_if(blocks, [&](const storage::block_info& b) { return outside_ids(b.summary); });
 }
 
-const storage::record_batch* store_source::read_block(const storage::block_info& block) {
+const storage::record_batch* store_source::read_block(const storage::block_info& block,
+                                                      const storage::field_projection* projection) {
+  // event_store::read_block decodes on this thread: the scope reaches it.
+  std::optional<storage::scoped_projection> scope;
+  if (projection)
+    scope.emplace(*projection);
   if (!store_->read_block(block.key, batch_))
     return nullptr;
   ++blocks_read_;
@@ -95,7 +104,7 @@ bool store_source::scan_blocks(const query::scan_request& request,
                                const query::chunk_callback& chunk) {
   auto blocks = list_candidates(request);
   auto visit = [&](const storage::block_info& b) {
-    auto batch = read_block(b);
+    auto batch = read_block(b, request.projection);
     if (!batch) // rewritten by retention since listing: its events are gone or moved
       return true;
     return chunk(&b.summary, *batch);

@@ -45,7 +45,9 @@ public:
 
   /// Decodes one block; null if it is gone (rewritten or deleted by
   /// retention since it was listed). The batch lives until the next read.
-  const storage::record_batch* read_block(const storage::block_info& block);
+  /// With a projection, only those fields are rebuilt (the others empty).
+  const storage::record_batch* read_block(const storage::block_info& block,
+                                          const storage::field_projection* projection = nullptr);
 
   /// All blocks overlapping [from_ns, to_ns), in key order, from one read
   /// transaction (empty, logged, if listing fails).
@@ -61,6 +63,23 @@ public:
   /// Compressed block bytes decoded since construction or reset_counters().
   uint64_t block_bytes_read() const noexcept { return block_bytes_read_; }
   void reset_counters() noexcept { blocks_skipped_ = blocks_read_ = block_bytes_read_ = 0; }
+
+  /// A source over the same store with the same restrictions, its own
+  /// buffers and zeroed counters: for another thread reading other blocks.
+  store_source fork() const {
+    store_source s{store_};
+    s.id_lo_ = id_lo_;
+    s.id_hi_ = id_hi_;
+    s.parts_ = parts_;
+    return s;
+  }
+
+  /// Adds a fork's counters (after its thread finished).
+  void add_counters(const store_source& other) noexcept {
+    blocks_skipped_ += other.blocks_skipped_;
+    blocks_read_ += other.blocks_read_;
+    block_bytes_read_ += other.block_bytes_read_;
+  }
 
 private:
   bool scan_buffer(const query::scan_request& request, const query::chunk_callback& chunk);
