@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace cairn::cli {
@@ -38,12 +39,14 @@ std::string json_string(std::string_view s) {
 int alert_command(int argc, char** argv) {
   if (argc < 3)
     throw usage_error{"usage: cairn alert add --title T --query SQL [--window-ms N] "
-                      "[--interval-ms N] [--suppression-ms N] [--webhook URL] [--app NAME] "
+                      "[--interval-ms N] [--suppression-ms N] [--webhook URL] [--app COMMAND] "
+                      "[--events FILTER] "
                       "| list | remove ID"};
   std::string verb = argv[2];
   args a{argc, argv, 3,
-         {"title", "query", "window-ms", "interval-ms", "suppression-ms", "webhook", "app"}};
+         {"title", "query", "window-ms", "interval-ms", "suppression-ms", "webhook", "app", "events"}};
   auto root = a.storage_root();
+  std::filesystem::create_directories(root);
   config cfg;
   try {
     cfg = config::load(root);
@@ -83,6 +86,17 @@ int alert_command(int argc, char** argv) {
     }
     if (auto app = a.get("app"))
       notify += (notify.empty() ? "" : ",") + std::string{"\"app\":"} + json_string(*app);
+    if (auto events = a.get("events")) {
+      // A feed: the app gets each window's events matching this filter.
+      if (!a.get("app"))
+        throw usage_error{"--events needs --app"};
+      try {
+        (void)query::query_plan::compile_filter(*events, 0);
+      } catch (const query::query_error& e) {
+        throw usage_error{std::string{"--events: "} + e.what()};
+      }
+      notify += ",\"events\":" + json_string(*events);
+    }
     al.notification_json = "{" + notify + "}";
     auto created = store->create_alert(al);
     if (!created) {
