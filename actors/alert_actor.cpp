@@ -329,9 +329,15 @@ void run_round(alert_state& st) {
     if (!alerts)
       throw std::runtime_error(alerts.error().message);
     auto now = unix_ms_now();
-    for (auto& a : *alerts)
+    // Deactivation waits for the round (one thread): bound it, the alerts
+    // not reached run next round, still in window order.
+    auto deadline = std::chrono::steady_clock::now() + st.opts.round_budget;
+    for (auto& a : *alerts) {
+      if (std::chrono::steady_clock::now() > deadline)
+        break;
       if (!a.is_disabled && a.interval_ms > 0 && a.window_ms > 0)
         run_alert(st, std::move(a), now);
+    }
     forward_app_output(st);
   } catch (const std::exception& e) {
     // Reconnect next round: the session may be broken.

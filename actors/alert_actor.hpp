@@ -51,7 +51,10 @@ struct alert_options {
   int64_t settle_ms = 500;
   size_t max_query_memory = size_t(256) << 20;
   /// Bound of one webhook attempt.
-  std::chrono::milliseconds webhook_timeout{5000};
+  std::chrono::milliseconds webhook_timeout{3000};
+  /// A round starts no further alert after this long, so deactivation
+  /// (queued behind the round) is not delayed past the command deadline.
+  std::chrono::milliseconds round_budget{1000};
   /// Give up a notification after this many failed attempts.
   unsigned max_attempts = 10;
   /// Where app output lines are POSTed as CLEF (this node's
