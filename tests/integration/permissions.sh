@@ -26,6 +26,9 @@ GET     /api/signals                 /api/signals                  Read
 POST    /api/signals                 /api/signals                  Write
 PUT     /api/signals/*               /api/signals/signal-x         Write
 DELETE  /api/signals/*               /api/signals/signal-x         Write
+GET     /api/alerts                  /api/alerts                   Read
+POST    /api/alerts                  /api/alerts                   Write
+DELETE  /api/alerts/*                /api/alerts/alert-x           Write
 GET     /api/retentionpolicies       /api/retentionpolicies        Read
 POST    /api/retentionpolicies       /api/retentionpolicies        Setup
 DELETE  /api/retentionpolicies/*     /api/retentionpolicies/rp-x   Setup
@@ -65,7 +68,7 @@ body_for() {
   case "$1" in
     /ingest/clef | /api/events/raw) echo '{"@t":"2024-01-01T00:00:00Z","@mt":"permission probe"}' ;;
     */v1/logs | */v1/traces) echo '{}' ;;
-    /api/signals*) echo '{"Title":"probe","Filters":[]}' ;;
+    /api/signals* | /api/alerts*) echo '{"Title":"probe","Filters":[]}' ;;
     /api/retentionpolicies) echo '{"RetentionTime":"1.00:00:00"}' ;;
     /api/apikeys) echo '{"Title":"probe","AssignedPermissions":["Read"]}' ;;
     *) echo '' ;;
