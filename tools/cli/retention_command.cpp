@@ -96,10 +96,10 @@ int retention_command(int argc, char** argv) {
     for (auto p : list) {
       std::string_view id, filter, signal;
       int64_t ms = 0;
-      (void)p["Id"].get(id);
-      (void)p["Filter"].get(filter);
-      (void)p["SignalId"].get(signal);
-      (void)p["RetentionMilliseconds"].get(ms);
+      // Missing fields print empty: the listing stays readable.
+      if (p["Id"].get(id) || p["Filter"].get(filter) || p["SignalId"].get(signal) ||
+          p["RetentionMilliseconds"].get(ms)) {
+      }
       std::printf("%-34.*s %-14lld %-22.*s %.*s\n", static_cast<int>(id.size()), id.data(),
                   static_cast<long long>(ms), static_cast<int>(signal.size()), signal.data(),
                   static_cast<int>(filter.size()), filter.data());
