@@ -58,13 +58,21 @@ std::string apply_run(self_ptr self, storage::record_batch& run, uint64_t first_
   if (!appended)
     return appended.error().to_string();
   st.next_id = std::max(st.next_id, first_id + run.size());
+  metrics::instance().replicated_events += run.size();
+  metrics::instance().store_next_id = st.next_id;
   publish_generation(appended->gen);
   return {};
 }
 
-/// Sends a peer every event it lacks from `from_next` on, oldest first.
+/// Sends a peer every event it lacks from `from_next` on, oldest first. At
+/// most one catch-up per peer and position: later gap answers for the same
+/// position arrive while the first catch-up is still in flight.
 void catch_up(self_ptr self, const caf::actor& peer, uint64_t from_next) {
   auto& st = self->state;
+  auto& last = st.catching_up[peer.address()];
+  if (last == from_next)
+    return;
+  last = from_next;
   storage::record_batch missing;
   collect_after(*st.store, from_next == 0 ? 0 : from_next - 1, 50000, missing);
   for_each_id_run(missing, [&](storage::record_batch& run, uint64_t first) {
@@ -278,6 +286,7 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
   st0.options = options;
   if (auto stats = st0.store->stats())
     st0.next_id = std::max<uint64_t>(1, stats->next_id);
+  metrics::instance().store_next_id = st0.next_id;
   publish_generation(st0.store->current_generation());
   return {
     [=](ingest_atom, storage::record_batch& batch) -> caf::result<commit_result> {
@@ -327,8 +336,22 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
       return {ack_atom::value, true, st.next_id};
     },
     [=](peers_atom, std::vector<caf::actor>& peers) {
-      self->state.peers = std::move(peers);
-      spdlog::info("replication: {} authenticated peer(s)", self->state.peers.size());
+      auto& st = self->state;
+      bool grew = peers.size() > st.peers.size();
+      st.peers = std::move(peers);
+      spdlog::info("replication: {} authenticated peer(s)", st.peers.size());
+      // A follower that (re)connects catches up at once instead of waiting
+      // for the leader's next batch to reveal the gap.
+      if (grew && !st.active) {
+        auto before = st.next_id;
+        auto started = std::chrono::steady_clock::now();
+        pull_from_peers(self);
+        if (st.next_id != before)
+          spdlog::info("replication: caught up {} ids in {} ms", st.next_id - before,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - started)
+                         .count());
+      }
     },
     [=](activate_atom, int64_t epoch) {
       auto& st = self->state;

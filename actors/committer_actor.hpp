@@ -19,6 +19,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -57,6 +58,7 @@ struct committer_state {
   size_t pending_bytes = 0;
   bool flush_scheduled = false;
   storage::record_batch group; ///< reused concatenation of a group's batches
+  std::map<caf::actor_addr, uint64_t> catching_up; ///< peer -> position last sent from
 };
 
 caf::behavior committer_actor(caf::stateful_actor<committer_state>* self,

@@ -58,6 +58,10 @@ std::string metrics::render() const {
           lease_acquisitions.load());
   counter("cairn_lease_renewal_failures_total", "Failed lease acquisitions or renewals",
           lease_renewal_failures.load());
+  counter("cairn_replicated_events_total", "Events applied from the leader's replication stream",
+          replicated_events.load());
+  gauge("cairn_store_next_id", "One past the highest event id stored on this node",
+        static_cast<double>(store_next_id.load()));
   gauge("cairn_is_leader", "1 if this node acts as leader", is_leader.load());
   gauge("cairn_epoch", "Leader epoch this node last saw", epoch.load());
   gauge("cairn_generation_model", "Model part of this node's storage generation",

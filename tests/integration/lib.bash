@@ -112,3 +112,43 @@ check_lease_windows() {
            if ($1 != pn || $4 > pto) pto = $4; pn = $1; pe = $2; n++ }
          END { print n " lease windows checked"; exit bad }' || fail "lease windows overlap"
 }
+
+# free_port: a loopback port nothing listens on right now.
+free_port() {
+  for _ in $(seq 1 100); do
+    local p=$((20000 + RANDOM % 40000))
+    (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+  done
+  fail "no free port"
+}
+
+# setup_replicated_cluster BASE ACK: nodes BASE+1..BASE+3 on the PostgreSQL
+# metastore, each with a cluster port and the other two as peers, with
+# ingest.ack=ACK. Start them with `launch`.
+setup_replicated_cluster() {
+  local base=$1 ack=$2 ports=() n m
+  for n in 1 2 3; do ports[$n]=$(free_port); done
+  for n in 1 2 3; do
+    local id=$((base + n)) peers=""
+    for m in 1 2 3; do [ "$m" != "$n" ] && peers="$peers${peers:+,}127.0.0.1:${ports[$m]}"; done
+    setup_node "$id"
+    "$CAIRN_BIN" node setup --storage "$WORK/n$id" --cluster-listen "127.0.0.1:${ports[$n]}" \
+      --peer-cluster "$peers" --node-name "c$base-n$n" -k "replication-test-key-0123456789" >/dev/null 2>&1
+    "$CAIRN_BIN" config set --storage "$WORK/n$id" -k ingest.ack -v "$ack"
+  done
+}
+
+# wait_cluster_leader BASE: echoes the leader among BASE+1..3 once it has
+# authenticated both peers (bounded: 20 s).
+wait_cluster_leader() {
+  local base=$1 leader="" n
+  for _ in $(seq 1 400); do
+    for n in 1 2 3; do [ "$(role_of $((base + n)))" = leader ] && leader=$((base + n)); done
+    [ -n "$leader" ] && grep -q "replication: 2 authenticated peer" "$WORK/n$leader.log" && { echo "$leader"; return; }
+    sleep 0.05
+  done
+  fail "no leader with both peers among nodes $base+1..3"
+}
+
+# metric URL NAME: a metric's value from /metrics.
+metric() { curl -s -m 5 "$1/metrics" | awk -v n="$2" '$1 == n {print $2}'; }

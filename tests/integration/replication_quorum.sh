@@ -9,35 +9,13 @@ TICK=200
 LEASE=2000
 start_pg_metastore
 
-free_port() { # a port nothing listens on now
-  for _ in $(seq 1 100); do
-    local p=$((20000 + RANDOM % 40000))
-    (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
-  done
-  fail "no free port"
-}
-
 run_round() { # MODE ROUND -> prints the checker's verdict line, returns its status
   local mode=$1 round=$2
-  local base=$((round * 10)) ports=() n
-  for n in 1 2 3; do ports[$n]=$(free_port); done
-  for n in 1 2 3; do
-    local id=$((base + n)) peers=""
-    for m in 1 2 3; do [ "$m" != "$n" ] && peers="$peers${peers:+,}127.0.0.1:${ports[$m]}"; done
-    setup_node "$id"
-    "$CAIRN_BIN" node setup --storage "$WORK/n$id" --cluster-listen "127.0.0.1:${ports[$n]}" \
-      --peer-cluster "$peers" --node-name "r$round-n$n" -k "replication-test-key-0123456789" >/dev/null 2>&1
-    "$CAIRN_BIN" config set --storage "$WORK/n$id" -k ingest.ack -v "$mode"
-  done
+  local base=$((round * 10)) n
+  setup_replicated_cluster "$base" "$mode"
   for n in 1 2 3; do launch $((base + n)); done
-  local leader=""
-  for _ in $(seq 1 400); do
-    for n in 1 2 3; do [ "$(role_of $((base + n)))" = leader ] && leader=$((base + n)); done
-    [ -n "$leader" ] && grep -q "replication: 2 authenticated peer" "$WORK/n$leader.log" && break
-    sleep 0.05
-  done
-  [ -n "$leader" ] || fail "no leader in round $round"
-  grep -q "replication: 2 authenticated peer" "$WORK/n$leader.log" || fail "leader n$leader never saw both peers"
+  local leader
+  leader=$(wait_cluster_leader "$base") || fail "no leader in round $round"
   local acked="$WORK/acked-$round"
   : >"$acked"
   node "$LOADER" load "${URL[$leader]}" "$round" "$acked" 4 50 >/dev/null 2>&1 &

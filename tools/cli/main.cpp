@@ -1,6 +1,9 @@
 /// The `cairn` executable: dispatches to one verb group per file.
 #include "tools/cli/commands.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cstring>
 #include <iostream>
 
@@ -37,6 +40,9 @@ int main(int argc, char** argv) {
     return argc < 2 ? usage : ok;
   }
   std::string verb = argv[1];
+  // Library logs (e.g. metastore migrations) must never mix into a verb's
+  // stdout, which scripts read (tokens, keys, query results).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("cli"));
   try {
     if (verb == "run")
       return run_command(argc, argv);
