@@ -4,7 +4,7 @@
 ///   GET /api/retentionpolicies (Read); POST, DELETE .../{id}    (Setup)
 /// Shapes follow Seq's entities (seq-compat.md §6). A created API key's token
 /// is in the POST answer only; it is stored hashed and cannot be read again.
-/// Retention policies are stored but not yet enforced (IsEnforced: false).
+/// Retention policies are enforced by the leader (actors/retention_actor.*) on every replica.
 ///
 /// Threading: a metastore session is single-owner, so each request opens a
 /// short-lived one on the query pool (SQL blocks; I/O threads must not).
@@ -402,7 +402,7 @@ void write_policy(std::string& out, const meta::retention_policy_info& p) {
     add_raw(out, "RemovedSignalExpression",
             "{\"SignalId\":\"" + p.signal_id + "\",\"Kind\":\"Signal\"}");
   add_field(out, "DataSource", p.data_source);
-  add_raw(out, "IsEnforced", "false");
+  add_raw(out, "IsEnforced", "true");
   add_utc(out, "CreatedUtc", p.created_ms);
   out += '}';
 }

@@ -1,6 +1,6 @@
 // Settings page: API keys (the token is shown once, at creation), signals
 // (saved filters shown as one-click filters on the Events page) and
-// retention policies (stored; not yet enforced by this version).
+// retention policies (enforced by the leader on every replica).
 import { api, setApiKey, apiKey } from './api.js';
 import { h, setChildren, formatTime } from './dom.js';
 
@@ -120,7 +120,7 @@ export function mount(root) {
     section('API keys', keyForm, keyErr, keyMsg, keys),
     section('Signals', h('p', { class: 'muted' }, 'Saved filters; they appear as one-click filters on the Events page.'), sigForm, sigErr, sigs),
     section('Retention policies', h('p', { class: 'muted' },
-      'Policies are stored in the metastore but not yet enforced by this version: no events are deleted.'),
+      'The leader applies these policies on every replica, once per storage.retentionIntervalMs.'),
       polForm, polErr, pols)));
   loadKeys();
   loadSignals();
