@@ -43,8 +43,8 @@ for (let i = 0; ; i++) {
     return { status: res.status, body: await res.json() };
   };
   const created = await json('POST', '/api/retentionpolicies', { RetentionTime: '2.00:00:00', Filter: "@Level = 'Debug'" });
-  check(created.status === 201 && created.body.RetentionMilliseconds === 172800000 && created.body.IsEnforced === false,
-    'retention policy stored (2 days, Debug), marked not enforced');
+  check(created.status === 201 && created.body.RetentionMilliseconds === 172800000 && created.body.IsEnforced === true,
+    'retention policy stored (2 days, Debug), marked enforced');
   const bad = await json('POST', '/api/retentionpolicies', { RetentionMilliseconds: 1000, Filter: "@Level = = 'x'" });
   check(bad.status === 400 && Number.isInteger(bad.body.Position), 'a bad retention filter is refused with its position');
   check((await json('GET', '/api/retentionpolicies')).body.length === 1, 'retention policies are listed');
