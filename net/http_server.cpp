@@ -13,6 +13,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 #include <optional>
@@ -163,8 +164,15 @@ private:
     if (ec == http::error::header_limit) {
       // The parser keeps the unparsed header in the buffer: without a line
       // end in it, the request line (the URL) alone is too long.
+      // (The parser may also have consumed a complete start line: then the
+      // buffer no longer starts with a method, and the headers are too long.)
       auto data = beast::buffers_to_string(buffer_.data());
-      if (data.find("\r\n") == std::string::npos)
+      auto space = data.find(' ');
+      bool starts_with_method =
+        space != std::string::npos && space > 0 && space < 16 &&
+        std::all_of(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(space),
+                    [](char c) { return c >= 'A' && c <= 'Z'; });
+      if (starts_with_method && data.find("\r\n") == std::string::npos)
         return refuse(http::status::uri_too_long,
                       "request line exceeds " +
                         std::to_string(server_->limits.max_header_bytes) + " bytes");
@@ -345,10 +353,32 @@ private:
     http::async_write(stream_, *res_,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                         self->res_.reset();
-                        if (ec || !keep_alive)
+                        if (ec)
                           return self->close();
+                        if (!keep_alive)
+                          return self->linger_close();
                         self->read_header();
                       });
+  }
+
+  /// Closes after a final response: stop sending, then discard what the
+  /// client still sends (briefly), so closing with unread bytes does not
+  /// reset the connection and destroy the response before the client reads it
+  /// (e.g. a 431 while the client is still sending its huge header).
+  void linger_close() {
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().expires_after(std::chrono::seconds(2));
+    drain();
+  }
+
+  void drain() {
+    lowest().async_read_some(asio::buffer(probe_),
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               if (ec)
+                                 return self->close();
+                               self->drain();
+                             });
   }
 
   void close() {
