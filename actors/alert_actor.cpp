@@ -5,6 +5,7 @@
 #include "actors/messages.hpp"
 #include "actors/store_source.hpp"
 #include "query/executor.hpp"
+#include "storage/json_escape.hpp"
 #include "query/parse_error.hpp"
 #include "query/result_json.hpp"
 #include "storage/event_record.hpp"
@@ -26,25 +27,6 @@ int64_t unix_ms_now() {
     .count();
 }
 
-void escape_into(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-}
 
 std::string iso_ms(int64_t ms) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -103,7 +85,7 @@ std::string clef_event(const storage::record_view& e) {
     out += ",\"";
     out += name;
     out += "\":\"";
-    escape_into(out, v);
+    json_escape_into(out, v);
     out += '"';
   };
   add("@mt", field::message_template);
@@ -168,9 +150,9 @@ void forward_app_output(alert_state& st) {
         body += line;
       } else {
         body += "{\"@t\":\"" + iso_ms(unix_ms_now()) + "\",\"@mt\":\"";
-        escape_into(body, line);
+        json_escape_into(body, line);
         body += "\",\"App\":\"";
-        escape_into(body, command);
+        json_escape_into(body, command);
         body += "\"}";
       }
       body += '\n';
@@ -188,11 +170,11 @@ void forward_app_output(alert_state& st) {
 /// The notification body of a fired window.
 std::string notification(const meta::alert_info& a, int64_t end_ms, const std::string& result) {
   std::string out = "{\"AlertId\":\"";
-  escape_into(out, a.id);
+  json_escape_into(out, a.id);
   out += "\",\"Title\":\"";
-  escape_into(out, a.title);
+  json_escape_into(out, a.title);
   out += "\",\"Query\":\"";
-  escape_into(out, a.query);
+  json_escape_into(out, a.query);
   out += "\",\"WindowStart\":\"" + iso_ms(end_ms - a.window_ms) + "\",\"WindowEnd\":\"" +
          iso_ms(end_ms) + "\",\"WindowEndMs\":" + std::to_string(end_ms) +
          ",\"Result\":" + result + "}";

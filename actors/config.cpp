@@ -1,5 +1,7 @@
 #include "actors/config.hpp"
 
+#include "storage/json_escape.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -131,21 +133,7 @@ std::vector<std::string> split_list(std::string_view text) {
 
 std::string json_escape(std::string_view s) {
   std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
+  json_escape_into(out, s);
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "actors/query_tracer.hpp"
 
+#include "storage/json_escape.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -24,27 +26,6 @@ std::array<uint8_t, N> random_id() {
   return id;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      } else {
-        out.push_back(c);
-      }
-    }
-  }
-  out.push_back('"');
-}
 
 void append_attribute(std::string& out, const std::string& key, const span_value& v) {
   out += "{\"key\":";

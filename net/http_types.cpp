@@ -20,26 +20,6 @@ response error_response(const request& req, http::status status, std::string_vie
   return json_response(req, status, std::move(body));
 }
 
-void json_escape_into(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out.push_back(hex[(c >> 4) & 0xf]);
-          out.push_back(hex[c & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-}
 
 std::string url_decode(std::string_view s) {
   std::string out;

@@ -1,5 +1,7 @@
 #pragma once
 /// Types shared by the HTTP server, its route table and the handlers.
+#include "storage/json_escape.hpp"
+
 #include <boost/beast/http.hpp>
 
 #include <functional>
@@ -52,8 +54,6 @@ response json_response(const request& req, http::status status, std::string body
 /// Builds `{"Error":"..."}` with the message JSON-escaped.
 response error_response(const request& req, http::status status, std::string_view message);
 
-/// Escapes a string for inclusion in a JSON string literal (no quotes added).
-void json_escape_into(std::string& out, std::string_view s);
 
 /// Returns the decoded value of query parameter `name`, or nullopt.
 std::optional<std::string> query_param(std::string_view query, std::string_view name);

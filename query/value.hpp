@@ -1,4 +1,5 @@
 #pragma once
+#include "storage/json_escape.hpp"
 /// The runtime value of the query language: a small, trivially copyable view.
 ///
 /// Caveats:
@@ -120,8 +121,6 @@ uint64_t hash_value(const value& v, bool ci = false) noexcept;
 /// ticks, undefined as null).
 void append_json(std::string& out, const value& v);
 
-/// Appends a JSON string literal for `s` with escapes.
-void append_json_string(std::string& out, std::string_view s);
 
 /// Appends a number the way Seq prints it (integral values without ".0").
 void append_number(std::string& out, double d);

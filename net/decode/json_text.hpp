@@ -1,4 +1,5 @@
 #pragma once
+#include "storage/json_escape.hpp"
 /// Small appenders that write JSON text and encodings into caller-owned
 /// buffers without temporary allocations (the decoders reuse the buffers).
 #include <cstdint>
@@ -7,9 +8,6 @@
 
 namespace cairn::decode {
 
-/// Appends `s` as a quoted JSON string, escaping quotes, backslashes and
-/// control characters. @pre `s` is valid UTF-8.
-void append_json_string(std::string& out, std::string_view s);
 
 /// Appends the bytes of `s` as lowercase hex digits.
 void append_hex_lower(std::string& out, std::string_view bytes);
