@@ -17,7 +17,7 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
        -I "$src")
 # Decoder sources compiled once (without the fuzzer main) and linked into each target.
 objs=()
-for cpp in "$src"/net/decode/*.cpp; do
+for cpp in "$src"/net/decode/*.cpp "$src"/storage/json_escape.cpp; do
   obj="$work/$(basename "${cpp%.cpp}").o"
   clang++ "${flags[@]/-fsanitize=fuzzer,address,undefined/-fsanitize=fuzzer-no-link,address,undefined}" -c "$cpp" -o "$obj"
   objs+=("$obj")

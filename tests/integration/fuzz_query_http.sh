@@ -35,7 +35,7 @@ archive query "$src"/query/*.cpp
 archive storage "$src"/storage/*.cpp
 archive net "$src"/net/http_types.cpp "$src"/net/router.cpp
 
-libs=(-L"$work" -lquery -lstorage -lnet -lsimdjson -llmdb -lzstd -lz -lspdlog -lfmt -lpthread)
+libs=(-L"$work" -lquery -lnet -lstorage -lsimdjson -llmdb -lzstd -lz -lspdlog -lfmt -lpthread)
 status=0
 for name in query_parser_fuzz http_request_fuzz; do
   "${cxx[@]}" "${exe_flags[@]}" "$src/tests/fuzz/$name.cpp" "${libs[@]}" -o "$work/$name"
