@@ -622,6 +622,8 @@ decode_status otlp_json_decoder::decode(std::string& body, storage::record_batch
   if (body.find_first_not_of(" \t\r\n") == std::string::npos)
     return std::nullopt;
   ensure_padding(body);
+  if (auto e = validator_.parse(body.data(), body.size(), false).error())
+    return std::string{"request: invalid JSON: "} + simdjson::error_message(e);
   batch_rollback rollback{out};
   auto run = [&]() -> decode_status {
     od::document doc;

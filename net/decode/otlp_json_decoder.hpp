@@ -51,6 +51,11 @@ private:
                               std::string_view level, std::string_view span_kind);
 
   simdjson::ondemand::parser parser_;
+  /// Validates the whole body first: on-demand parsing only checks what it
+  /// visits, and lookups after a malformed stretch leave its iterator in a
+  /// state later lookups must not touch (found by otlp_json_fuzz). OTLP JSON
+  /// is the slow path anyway; protobuf is the fast one.
+  simdjson::dom::parser validator_;
   property_writer props_;
   std::string resource_, scope_, message_, trace_id_, span_id_, parent_id_, events_, attrs_;
 };

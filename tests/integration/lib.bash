@@ -116,7 +116,9 @@ check_lease_windows() {
 # free_port: a loopback port nothing listens on right now.
 free_port() {
   for _ in $(seq 1 100); do
-    local p=$((20000 + RANDOM % 40000))
+    # Below the kernel's ephemeral range (32768+), where port-0 binds of
+    # concurrently running tests land.
+    local p=$((20000 + RANDOM % 12000))
     (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
   done
   fail "no free port"
