@@ -10,6 +10,7 @@
 /// short-lived one on the query pool (SQL blocks; I/O threads must not).
 /// These are rare administrative calls: the connect cost does not matter.
 #include "net/auth.hpp"
+#include "net/reply_to.hpp"
 #include "net/event_json.hpp"
 #include "net/node_services.hpp"
 #include "query/parse_error.hpp"
@@ -26,24 +27,6 @@ namespace cairn::net {
 namespace {
 
 /// What a handler needs to answer after leaving the I/O thread.
-struct reply_to {
-  unsigned version;
-  bool keep_alive;
-  responder respond;
-
-  void json(http::status status, std::string body) const {
-    request stub;
-    stub.version(version);
-    stub.keep_alive(keep_alive);
-    respond(json_response(stub, status, std::move(body)));
-  }
-  void error(http::status status, std::string_view message) const {
-    request stub;
-    stub.version(version);
-    stub.keep_alive(keep_alive);
-    respond(error_response(stub, status, message));
-  }
-};
 
 /// Runs `work(metastore&, reply)` on the query pool with a fresh session.
 template <class Work>

@@ -10,6 +10,7 @@
 #include "net/alert_routes.hpp"
 
 #include "net/auth.hpp"
+#include "net/reply_to.hpp"
 #include "net/event_json.hpp"
 #include "query/parse_error.hpp"
 #include "query/query_plan.hpp"
@@ -24,24 +25,6 @@ namespace cairn::net {
 
 namespace {
 
-struct reply_to {
-  unsigned version;
-  bool keep_alive;
-  responder respond;
-
-  void json(http::status status, std::string body) const {
-    request stub;
-    stub.version(version);
-    stub.keep_alive(keep_alive);
-    respond(json_response(stub, status, std::move(body)));
-  }
-  void error(http::status status, std::string_view message) const {
-    request stub;
-    stub.version(version);
-    stub.keep_alive(keep_alive);
-    respond(error_response(stub, status, message));
-  }
-};
 
 /// Authorizes `needed`, then runs `work(metastore&, reply)` on the query pool.
 template <class Work>
