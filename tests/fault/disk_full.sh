@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Fault: the leader's storage root runs out of space under continuous
+# quorum-acked ingest. Each node's root is a small tmpfs; a ballast file
+# fills the leader's. Expected: ingest answers 503 with Retry-After (never a
+# 201 for an event that was not stored, never a 500), the node keeps
+# answering reads, nothing acknowledged is lost, ingest resumes when the
+# ballast is removed, and the store reopens cleanly after a restart (no
+# corruption).
+# Short: full for 10 s. --long: full for 60 s, three times.
+source "$(dirname "$0")/lib_fault.bash"
+rounds=1; full=10; settle=4
+[ "$LONG" = 1 ] && { rounds=3; full=60; settle=30; }
+[ "$(id -u)" = 0 ] || { echo "SKIP: mounting tmpfs needs root"; exit 77; }
+for n in 1 2 3; do
+  mkdir -p "$WORK/n$n"
+  err=$(mount -t tmpfs -o size=256m tmpfs "$WORK/n$n" 2>&1) || { echo "SKIP: mount -t tmpfs: $err"; exit 77; }
+  FAULT_UNDO+=("umount -l '$WORK/n$n'")
+done
+start_fault_cluster
+start_load
+first_fault=""; heal=""
+for round in $(seq 1 "$rounds"); do
+  sleep "$settle"
+  L=$LEADER
+  fault=$(now_ms)
+  first_fault=${first_fault:-$fault}
+  dd if=/dev/zero of="$WORK/n$L/ballast" bs=1M 2>/dev/null || true
+  echo "round $round: n$L's storage full ($(df -h --output=avail "$WORK/n$L" | tail -1 | tr -d ' ') free)"
+  # One probe of our own: the answer must be 503 with Retry-After, or a 201
+  # if that batch still fitted (then it is stored: it is counted by nobody).
+  sleep 2
+  probe=$(curl -s -i -m 10 -X POST --data-binary '{"@t":"2024-01-01T00:00:00Z","@mt":"probe"}' \
+    "${URL[$L]}/ingest/clef" | tr -d '\r')
+  status=$(echo "$probe" | head -1 | cut -d' ' -f2)
+  echo "round $round: probe while full: $status $(echo "$probe" | grep -i '^retry-after' || echo '(no Retry-After)')"
+  if [ "$status" = 503 ]; then
+    echo "$probe" | grep -qi '^retry-after:' || fail "503 without Retry-After while the disk is full"
+  elif [ "$status" != 201 ]; then
+    fail "ingest on a full disk answered $status (expected 503 + Retry-After)"
+  fi
+  code=$(curl -s -o /dev/null -m 10 -w '%{http_code}' "${URL[$L]}/api/events?count=1")
+  echo "round $round: read on the full node: $code"
+  sleep "$(( full - 2 ))"
+  rm -f "$WORK/n$L/ballast"
+  heal=$(now_ms)
+  acks=$(wc -l <"$LOAD_DIR/acked")
+  for _ in $(seq 1 600); do [ "$(wc -l <"$LOAD_DIR/acked")" -gt "$acks" ] && break; sleep 0.05; done
+  echo "round $round: space back; first 201 after $(( $(now_ms) - heal )) ms"
+  kill -0 "${PID[$L]}" 2>/dev/null || fail "n$L exited while its disk was full"
+done
+sleep 3
+finish "$fault" "$heal"
+check_caught_up
+# No corruption: the node whose disk filled up restarts on its store and
+# serves the same events.
+before=$(local_count "$L")
+stop_node "${PID[$L]}" >/dev/null
+relaunch "$L"
+wait_healthy "${URL[$L]}"
+after=$(local_count "$L")
+[ "$before" = "$after" ] || fail "n$L's store_next_id $before before the restart, $after after"
+echo "n$L restarted on its store: store_next_id $after"
+grep -i 'corrupt' "$WORK/n$L.log" && fail "corruption reported by n$L"
+echo PASS
