@@ -19,6 +19,7 @@ namespace {
 
 constexpr char magic_v1[4] = {'C', 'B', 'K', '1'};
 constexpr char magic_v2[4] = {'C', 'B', 'K', '2'};
+constexpr char magic_v3[4] = {'C', 'B', 'K', '3'};
 constexpr size_t value_header_size = 8;
 
 enum column : size_t { col_shape, col_timestamp, col_id, col_elapsed, col_event_type, col_flags, col_lengths };
@@ -32,6 +33,24 @@ constexpr size_t column_count_v1 = col_prop_layout;
 constexpr size_t column_count_v2 = col_prop_values + 1;
 static_assert(column_count_v2 == block_column_count);
 
+/// CBK3 compresses the columns in groups, each read only when needed: the
+/// fixed columns; per field its lengths and data; the property columns.
+constexpr size_t group_count = 1 + field_count + 1;
+
+/// Calls f(column) for the columns of group g, in their stored order.
+template <class F>
+void for_group_columns(size_t g, F&& f) {
+  if (g == 0) {
+    for (size_t c = col_shape; c < col_lengths; ++c)
+      f(c);
+  } else if (g <= field_count) {
+    f(col_lengths + g - 1);
+    f(col_data + g - 1);
+  } else {
+    for (size_t c = col_prop_layout; c < column_count_v2; ++c)
+      f(c);
+  }
+}
 constexpr size_t image_header_size(size_t columns) { return 8 + 4 * columns; }
 
 /// Bits of the shape column.
@@ -163,25 +182,39 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
   if (records.size() > UINT32_MAX || records_bytes > UINT32_MAX)
     return store_error{errc::internal, "block_encoder: block too large"};
   impl_->props.finish(cols[col_prop_layout], cols[col_prop_dict], cols[col_prop_values]);
-  // 2. Lay the columns out behind the image header.
-  image_.clear();
-  put_fixed<uint32_t>(image_, static_cast<uint32_t>(records.size()));
-  put_fixed<uint32_t>(image_, static_cast<uint32_t>(records_bytes));
+  // 2. The header: magic, counts, every column's raw size; the groups'
+  //    stored sizes are patched in as each group is compressed.
+  out.clear();
+  out.append(magic_v3, 4);
+  put_fixed<uint32_t>(out, static_cast<uint32_t>(records.size()));
+  put_fixed<uint32_t>(out, static_cast<uint32_t>(records_bytes));
   for (auto& c : cols)
-    put_fixed<uint32_t>(image_, static_cast<uint32_t>(c.size()));
-  for (auto& c : cols)
-    image_.append(c);
-  // 3. Compress into the value, behind magic and raw size.
-  size_t bound = ZSTD_compressBound(image_.size());
-  out.resize(value_header_size + bound);
-  std::memcpy(out.data(), magic_v2, 4);
-  uint32_t raw = static_cast<uint32_t>(image_.size());
-  std::memcpy(out.data() + 4, &raw, 4);
-  size_t n = ZSTD_compressCCtx(impl_->cctx, out.data() + value_header_size, bound, image_.data(),
-                               image_.size(), impl_->level);
-  if (ZSTD_isError(n))
-    return store_error{errc::internal, std::string{"block_encoder: "} + ZSTD_getErrorName(n)};
-  out.resize(value_header_size + n);
+    put_fixed<uint32_t>(out, static_cast<uint32_t>(c.size()));
+  const size_t group_sizes_at = out.size();
+  out.resize(out.size() + 4 * group_count);
+  // 3. Each group on its own: a zstd frame, or raw bytes when zstd does not
+  //    shrink them, so a query decompresses only the groups it reads.
+  size_t image_size = 0;
+  for (size_t g = 0; g < group_count; ++g) {
+    auto& image = image_;
+    image.clear();
+    for_group_columns(g, [&](size_t c) { image.append(cols[c]); });
+    image_size += image.size();
+    size_t at = out.size();
+    size_t bound = ZSTD_compressBound(image.size());
+    out.resize(at + bound);
+    size_t n = ZSTD_compressCCtx(impl_->cctx, out.data() + at, bound, image.data(), image.size(), impl_->level);
+    if (ZSTD_isError(n))
+      return store_error{errc::internal, std::string{"block_encoder: "} + ZSTD_getErrorName(n)};
+    if (n >= image.size()) {
+      std::memcpy(out.data() + at, image.data(), image.size());
+      n = image.size();
+    }
+    out.resize(at + n);
+    uint32_t stored = static_cast<uint32_t>(n);
+    std::memcpy(out.data() + group_sizes_at + 4 * g, &stored, 4);
+  }
+  raw_size_ = image_size;
   return ok;
 }
 
@@ -189,89 +222,254 @@ namespace {
 /// The projection decode_block(value, out) uses on this thread.
 thread_local const field_projection* current_projection = nullptr;
 const field_projection full_projection{};
-} // namespace
 
-scoped_projection::scoped_projection(const field_projection& projection) noexcept
-  : previous_(current_projection) {
-  current_projection = &projection;
-}
+/// Which parts of a block a decode reads, derived from a projection.
+struct wanted_parts {
+  uint32_t fields;  ///< fields read from their columns
+  uint32_t emitted; ///< fields handed out (the others come back empty): the asked ones and what they imply
+  bool props;       ///< shredded properties are rebuilt
+  bool message;     ///< derived messages are re-rendered
+  const std::vector<std::string>* prop_names;
+};
 
-scoped_projection::~scoped_projection() { current_projection = previous_; }
-
-status decode_block(std::string_view value, record_batch& out) {
-  return decode_block(value, out, current_projection ? *current_projection : full_projection);
-}
-
-status decode_block(std::string_view value, record_batch& out, const field_projection& projection) {
-  thread_local decode_scratch scratch;
-  out.clear();
-  const bool full = projection.is_full();
+wanted_parts wanted_by(const field_projection& projection) {
+  wanted_parts w;
+  w.fields = projection.fields;
   // The message is rebuilt from its template and the properties it refers to.
-  uint32_t wanted = projection.fields;
-  const bool want_message = wanted & field_bit(field::message);
-  if (want_message)
-    wanted |= field_bit(field::message_template) | field_bit(field::properties);
-  const bool want_props = wanted & field_bit(field::properties);
-  const std::vector<std::string>* prop_names = want_message ? nullptr : projection.property_names;
-  // 1. Check the value header and decompress the column image.
+  w.message = w.fields & field_bit(field::message);
+  if (w.message)
+    w.fields |= field_bit(field::message_template) | field_bit(field::properties);
+  w.emitted = w.fields;
+  w.props = w.fields & field_bit(field::properties);
+  w.prop_names = w.message ? nullptr : projection.property_names;
+  return w;
+}
+
+/// A block's columns, located (and, for CBK3, the needed groups decompressed).
+struct located_block {
+  int version = 0;
+  uint32_t count = 0;
+  uint32_t records_bytes = 0;
+  std::array<column_reader, block_column_count> cols;
+};
+
+/// Checks the value, decompresses what `w` needs into `image` and points
+/// the column readers at it. Columns of unneeded CBK3 groups stay empty.
+status locate_columns(std::string_view value, const wanted_parts& w, decode_scratch& scratch, std::string& image,
+                      located_block& b) {
   if (value.size() < value_header_size)
     return corrupt("value too short");
-  int version;
-  if (std::memcmp(value.data(), magic_v2, 4) == 0)
-    version = 2;
+  if (std::memcmp(value.data(), magic_v3, 4) == 0)
+    b.version = 3;
+  else if (std::memcmp(value.data(), magic_v2, 4) == 0)
+    b.version = 2;
   else if (std::memcmp(value.data(), magic_v1, 4) == 0)
-    version = 1;
+    b.version = 1;
   else if (std::memcmp(value.data(), magic_v1, 3) == 0)
     return store_error{errc::incompatible, "decode_block: block format '" + std::string(value.substr(0, 4)) +
-                                             "' is newer than this build (reads CBK1, CBK2)"};
+                                             "' is newer than this build (reads CBK1, CBK2, CBK3)"};
   else
     return corrupt("bad magic");
-  size_t column_count = version == 2 ? column_count_v2 : column_count_v1;
-  uint32_t raw = 0;
-  std::memcpy(&raw, value.data() + 4, 4);
-  if (raw < image_header_size(column_count))
-    return corrupt("bad raw size");
-  auto& image = scratch.image;
-  image.resize(raw);
-  size_t n = ZSTD_decompressDCtx(scratch.dctx.get(), image.data(), raw, value.data() + value_header_size,
-                                 value.size() - value_header_size);
-  if (ZSTD_isError(n) || n != raw)
-    return corrupt("zstd frame");
-  // 2. Locate the columns.
-  uint32_t count, records_bytes;
-  std::memcpy(&count, image.data(), 4);
-  std::memcpy(&records_bytes, image.data() + 4, 4);
-  std::array<column_reader, block_column_count> cols;
-  const char* p = image.data() + image_header_size(column_count);
-  const char* end = image.data() + image.size();
-  for (size_t c = 0; c < column_count; ++c) {
-    uint32_t size;
-    std::memcpy(&size, image.data() + 8 + 4 * c, 4);
-    if (size_t(end - p) < size)
+  uint32_t sizes[block_column_count] = {};
+  if (b.version == 3) {
+    const size_t header = 4 + 8 + 4 * block_column_count + 4 * group_count;
+    if (value.size() < header)
+      return corrupt("value too short");
+    std::memcpy(&b.count, value.data() + 4, 4);
+    std::memcpy(&b.records_bytes, value.data() + 8, 4);
+    std::memcpy(sizes, value.data() + 12, 4 * block_column_count);
+    uint64_t total = 0;
+    for (auto sz : sizes)
+      total += sz;
+    // Columns are never much larger than the records they came from.
+    if (total > 2 * uint64_t(b.records_bytes) + 64 * uint64_t(b.count) + 4096)
       return corrupt("column sizes");
-    cols[c] = column_reader{p, p + size};
-    p += size;
+    image.resize(total);
+    // Walk the groups: decompress (or copy) the needed ones in place and
+    // point their columns' readers at them; the others stay empty.
+    const char* in = value.data() + header;
+    const char* in_end = value.data() + value.size();
+    char* out = image.data();
+    for (size_t g = 0; g < group_count; ++g) {
+      uint32_t stored;
+      std::memcpy(&stored, value.data() + 12 + 4 * block_column_count + 4 * g, 4);
+      size_t raw = 0;
+      for_group_columns(g, [&](size_t c) { raw += sizes[c]; });
+      if (size_t(in_end - in) < stored || stored > raw)
+        return corrupt("group sizes");
+      const bool needed = g == 0 || (g <= field_count ? (w.fields >> (g - 1)) & 1 : w.props);
+      if (needed) {
+        if (stored == raw) {
+          std::memcpy(out, in, raw);
+        } else {
+          size_t n = ZSTD_decompressDCtx(scratch.dctx.get(), out, raw, in, stored);
+          if (ZSTD_isError(n) || n != raw)
+            return corrupt("zstd frame");
+        }
+        const char* at = out;
+        for_group_columns(g, [&](size_t c) {
+          b.cols[c] = column_reader{at, at + sizes[c]};
+          at += sizes[c];
+        });
+      } else {
+        for_group_columns(g, [&](size_t c) { b.cols[c] = {}; });
+      }
+      in += stored;
+      out += raw;
+    }
+    if (in != in_end)
+      return corrupt("trailing bytes");
+  } else {
+    size_t column_count = b.version == 2 ? column_count_v2 : column_count_v1;
+    uint32_t raw = 0;
+    std::memcpy(&raw, value.data() + 4, 4);
+    if (raw < image_header_size(column_count))
+      return corrupt("bad raw size");
+    image.resize(raw);
+    size_t n = ZSTD_decompressDCtx(scratch.dctx.get(), image.data(), raw, value.data() + value_header_size,
+                                   value.size() - value_header_size);
+    if (ZSTD_isError(n) || n != raw)
+      return corrupt("zstd frame");
+    std::memcpy(&b.count, image.data(), 4);
+    std::memcpy(&b.records_bytes, image.data() + 4, 4);
+    std::memcpy(sizes, image.data() + 8, 4 * column_count);
+    const char* p = image.data() + image_header_size(column_count);
+    const char* end = image.data() + image.size();
+    for (size_t c = 0; c < block_column_count; ++c) {
+      if (c >= column_count) {
+        b.cols[c] = {};
+        continue;
+      }
+      if (size_t(end - p) < sizes[c])
+        return corrupt("column sizes");
+      b.cols[c] = column_reader{p, p + sizes[c]};
+      p += sizes[c];
+    }
   }
-  if (count > records_bytes / record_header_size + 1)
+  if (b.count > b.records_bytes / record_header_size + 1)
     return corrupt("count");
+  return ok;
+}
+
+/// Rebuilds encoded records into a record_batch (byte for byte when full).
+class record_sink {
+public:
+  record_sink(record_batch& out, bool full) : out_(out), full_(full) {}
+
+  void begin(uint32_t count, uint32_t records_bytes) {
+    out_.bytes.resize(records_bytes);
+    out_.offsets.resize(count);
+    w_ = out_.bytes.data();
+    w_end_ = w_ + records_bytes;
+  }
+
+  bool add(uint32_t i, int64_t ts, uint64_t id, int64_t start, uint32_t event_type, uint32_t flags,
+           const std::array<std::string_view, field_count>& fields, uint32_t /*rebuilt*/) {
+    if (size_t(w_end_ - w_) < record_header_size)
+      return false;
+    out_.offsets[i] = static_cast<uint32_t>(w_ - out_.bytes.data());
+    std::memcpy(w_, &ts, 8);
+    std::memcpy(w_ + 8, &id, 8);
+    std::memcpy(w_ + 16, &start, 8);
+    std::memcpy(w_ + 24, &event_type, 4);
+    std::memcpy(w_ + 28, &flags, 4);
+    w_ += record_header_size;
+    for (auto v : fields) {
+      if (size_t(w_end_ - w_) < varint_size(v.size()) + v.size())
+        return false;
+      w_ = write_varint(w_, v.size());
+      std::memcpy(w_, v.data(), v.size());
+      w_ += v.size();
+    }
+    return true;
+  }
+
+  status finish() {
+    if (full_ && w_ != w_end_)
+      return corrupt("records_bytes mismatch");
+    // A projection only shrinks records (skipped fields, fewer members).
+    out_.bytes.resize(size_t(w_ - out_.bytes.data()));
+    return ok;
+  }
+
+private:
+  record_batch& out_;
+  bool full_;
+  char* w_ = nullptr;
+  char* w_end_ = nullptr;
+};
+
+} // namespace
+
+/// Assembles record views straight over the decoded columns; fields rebuilt
+/// per record (properties, messages) are copied into the views' own text.
+class block_view_sink {
+public:
+  explicit block_view_sink(block_views& out) : out_(out) {}
+
+  void begin(uint32_t count, uint32_t) {
+    out_.views_.resize(count);
+    out_.text_.clear();
+    fixups_.clear();
+  }
+
+  bool add(uint32_t i, int64_t ts, uint64_t id, int64_t start, uint32_t event_type, uint32_t flags,
+           const std::array<std::string_view, field_count>& fields, uint32_t rebuilt) {
+    auto& v = out_.views_[i];
+    v.assemble(ts, id, start, event_type, flags);
+    for (size_t f = 0; f < field_count; ++f) {
+      if (fields[f].empty())
+        continue;
+      if (rebuilt & (1u << f)) {
+        fixups_.push_back({i, static_cast<uint32_t>(f), out_.text_.size(), fields[f].size()});
+        out_.text_.append(fields[f]);
+      } else {
+        v.set(static_cast<field>(f), fields[f]);
+      }
+    }
+    return true;
+  }
+
+  status finish() {
+    // text_ has stopped growing: its views are stable now.
+    for (const auto& x : fixups_)
+      out_.views_[x.index].set(static_cast<field>(x.field), std::string_view{out_.text_}.substr(x.offset, x.size));
+    return ok;
+  }
+
+private:
+  struct fixup {
+    uint32_t index;
+    uint32_t field;
+    size_t offset;
+    size_t size;
+  };
+  block_views& out_;
+  std::vector<fixup> fixups_;
+};
+
+namespace {
+
+/// The per-record loop shared by both outputs: reads only the columns of
+/// the wanted fields, re-renders derived messages, hands each record to the sink.
+template <class Sink>
+status decode_records(located_block& b, const wanted_parts& w, bool full, decode_scratch& scratch, Sink& sink) {
+  auto& cols = b.cols;
   auto& props = scratch.props;
-  if (version >= 2) {
+  if (b.version >= 2 && w.props) {
     auto view = [](const column_reader& c) { return std::string_view{c.p, size_t(c.end - c.p)}; };
     if (!props.open(view(cols[col_prop_layout]), view(cols[col_prop_dict]), view(cols[col_prop_values])))
       return corrupt("property dictionary");
-    props.select(prop_names);
+    props.select(w.prop_names);
   }
   for (auto& d : scratch.distinct)
     d.clear();
-  // 3. Rebuild each record in place: header, then (varint length, bytes) per field.
-  out.bytes.resize(records_bytes);
-  out.offsets.resize(count);
-  char* w = out.bytes.data();
-  char* w_end = w + records_bytes;
+  sink.begin(b.count, b.records_bytes);
   int64_t ts = 0;
   uint64_t id = 0;
   std::array<std::string_view, field_count> fields;
-  for (uint32_t i = 0; i < count; ++i) {
+  const int hole_version = b.version >= 2 ? 2 : 1;
+  for (uint32_t i = 0; i < b.count; ++i) {
     uint8_t shape;
     uint64_t dts, did, flags;
     uint32_t event_type;
@@ -287,27 +485,19 @@ status decode_block(std::string_view value, record_batch& out, const field_proje
         return corrupt("elapsed column");
       start = static_cast<int64_t>(static_cast<uint64_t>(ts) - static_cast<uint64_t>(unzigzag(el)));
     }
-    if (size_t(w_end - w) < record_header_size)
-      return corrupt("records_bytes");
-    out.offsets[i] = static_cast<uint32_t>(w - out.bytes.data());
-    uint32_t flags32 = static_cast<uint32_t>(flags);
-    std::memcpy(w, &ts, 8);
-    std::memcpy(w + 8, &id, 8);
-    std::memcpy(w + 16, &start, 8);
-    std::memcpy(w + 24, &event_type, 4);
-    std::memcpy(w + 28, &flags32, 4);
-    w += record_header_size;
-    // 3a. Gather the fields: stored ones point into the image, rebuilt ones
-    //     into scratch buffers (properties before the message that refers to them).
-    bool shredded = version >= 2 && (shape & shape_shredded);
+    // Gather the fields: stored ones point into the image, rebuilt ones
+    // into scratch buffers (properties before the message that refers to them).
+    bool shredded = b.version >= 2 && (shape & shape_shredded);
+    uint32_t rebuilt = 0;
     for (size_t f = 0; f < field_count; ++f) {
-      if (f == props_index && shredded)
+      fields[f] = {};
+      if (!(w.fields & (1u << f)) || (f == props_index && shredded))
         continue;
       uint64_t len;
       const char* src;
       if (!cols[col_lengths + f].varint(len))
         return corrupt("field columns");
-      if (version >= 2 && is_repeating_field(f)) {
+      if (b.version >= 2 && is_repeating_field(f)) {
         auto& seen = scratch.distinct[f];
         if (len & 1) {
           if ((len >> 1) >= seen.size())
@@ -327,16 +517,13 @@ status decode_block(std::string_view value, record_batch& out, const field_proje
         return corrupt("field columns");
       fields[f] = std::string_view{src, static_cast<size_t>(len)};
     }
-    if (shredded) {
-      if (want_props) {
-        if (!props.next(scratch.props_text))
-          return corrupt("property columns");
-        fields[props_index] = scratch.props_text;
-      } else {
-        fields[props_index] = {};
-      }
+    if (shredded && w.props) {
+      if (!props.next(scratch.props_text))
+        return corrupt("property columns");
+      fields[props_index] = scratch.props_text;
+      rebuilt |= field_bit(field::properties);
     }
-    if ((shape & shape_derived) && want_message) {
+    if ((shape & shape_derived) && w.message) {
       auto mt = fields[template_index];
       decode_scratch::cached_shape* cached = nullptr;
       for (auto& c : scratch.shapes)
@@ -352,28 +539,65 @@ status decode_block(std::string_view value, record_batch& out, const field_proje
       }
       scratch.message.clear();
       property_source source{fields[props_index], props.last_members(), shredded};
-      if (!decode_holes(cached->shape, fields[message_index], source, version, scratch.message))
+      if (!decode_holes(cached->shape, fields[message_index], source, hole_version, scratch.message))
         return corrupt("derived message");
       fields[message_index] = scratch.message;
+      rebuilt |= field_bit(field::message);
     }
-    // 3b. Write them behind the header (skipped fields empty).
     if (!full)
       for (size_t f = 0; f < field_count; ++f)
-        if (!(wanted & (1u << f)))
+        if (!(w.emitted & (1u << f)))
           fields[f] = {};
-    for (auto v : fields) {
-      if (size_t(w_end - w) < varint_size(v.size()) + v.size())
-        return corrupt("records_bytes");
-      w = write_varint(w, v.size());
-      std::memcpy(w, v.data(), v.size());
-      w += v.size();
-    }
+    if (!sink.add(i, ts, id, start, event_type, static_cast<uint32_t>(flags), fields, rebuilt))
+      return corrupt("records_bytes");
   }
-  if (full && w != w_end)
-    return corrupt("records_bytes mismatch");
-  // A projection only shrinks records (skipped fields, fewer members).
-  out.bytes.resize(size_t(w - out.bytes.data()));
-  return ok;
+  return sink.finish();
+}
+
+} // namespace
+
+scoped_projection::scoped_projection(const field_projection& projection) noexcept
+  : previous_(current_projection) {
+  current_projection = &projection;
+}
+
+scoped_projection::~scoped_projection() { current_projection = previous_; }
+
+status decode_block(std::string_view value, record_batch& out) {
+  return decode_block(value, out, current_projection ? *current_projection : full_projection);
+}
+
+status decode_block(std::string_view value, record_batch& out, const field_projection& projection) {
+  thread_local decode_scratch scratch;
+  out.clear();
+  const wanted_parts w = wanted_by(projection);
+  located_block b;
+  if (auto st = locate_columns(value, w, scratch, scratch.image, b); !st)
+    return st;
+  record_sink sink(out, projection.is_full());
+  return decode_records(b, w, projection.is_full(), scratch, sink);
+}
+
+status decode_block(std::string_view value, block_views& out, const field_projection& projection) {
+  thread_local decode_scratch scratch;
+  out.views_.clear();
+  const wanted_parts w = wanted_by(projection);
+  located_block b;
+  if (auto st = locate_columns(value, w, scratch, out.image_, b); !st)
+    return st;
+  block_view_sink sink(out);
+  return decode_records(b, w, projection.is_full(), scratch, sink);
+}
+
+void block_views::assign(const record_batch& batch) {
+  views_.resize(batch.size());
+  size_t n = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto r = batch.record(i);
+    if (views_[n].parse(r.data(), r.size()))
+      ++n;
+  }
+  views_.resize(n);
 }
 
 } // namespace cairn::storage

@@ -12,12 +12,30 @@
 /// Block value (the LMDB value in the `blocks` DB):
 ///
 ///   offset size field
-///   0      4    magic: "CBK2" (written), "CBK1" (still read); "CBK" + any
-///               other digit is refused as errc::incompatible
+/// CBK3 (written): the columns below, compressed in 13 groups so a query
+/// decompresses only the groups of the fields it reads:
+///
+///   offset size field
+///   0      4    magic "CBK3"
+///   4      4    count (u32 LE)
+///   8      4    records_bytes (u32 LE)
+///   12     124  column_size[31]: raw byte size of each column, column order
+///   136    52   group_size[13]: stored size of each group; equal to the sum
+///                 of its columns' sizes = stored raw (zstd did not shrink
+///                 it), smaller = one zstd frame
+///   188    ...  the groups, in order: 0 = shape, timestamp, id, elapsed,
+///               event_type, flags; 1 + f = length[f], data[f] for each of
+///               the 11 fields; 12 = prop_layout, prop_dict, prop_values
+///
+/// CBK2/CBK1 (still read; "CBK" + any other digit is refused as
+/// errc::incompatible):
+///
+///   0      4    magic: "CBK2" or "CBK1"
 ///   4      4    raw_size: u32 LE, size of the column image below
 ///   8      ...  one zstd frame holding the column image
 ///
-/// Column image (u32/varints LE; varint = LEB128, zigzag for signed deltas):
+/// Column image of CBK2/CBK1; CBK3 keeps the same columns without this
+/// header (u32/varints LE; varint = LEB128, zigzag for signed deltas):
 ///
 ///   u32 count          number of records
 ///   u32 records_bytes  sum of the decoded record sizes
@@ -82,13 +100,14 @@ public:
   /// @pre records are in key order and were parsed from canonical bytes.
   status encode(std::span<const record_view> records, std::string& out);
 
-  /// Size of the column image built by the last encode().
-  size_t last_raw_size() const noexcept { return image_.size(); }
+  /// Total size of the columns built by the last encode() (before zstd).
+  size_t last_raw_size() const noexcept { return raw_size_; }
 
 private:
   struct impl;
   std::unique_ptr<impl> impl_;
-  std::string image_;
+  std::string image_; ///< one group's columns while compressing
+  size_t raw_size_ = 0;
 };
 
 /// Bit mask with every field of enum class field set.
@@ -123,6 +142,31 @@ status decode_block(std::string_view value, record_batch& out);
 /// As above with an explicit projection: skipped fields are empty, so the
 /// records are valid but no longer byte-identical to what was stored.
 status decode_block(std::string_view value, record_batch& out, const field_projection& projection);
+
+/// A decoded block as record views straight over its columns: no record is
+/// rebuilt, so a query reading a few fields pays only for those fields.
+/// Views are assembled (record_view::bytes() is empty) and stay valid until
+/// the next decode into this object. Reuse one per thread.
+class block_views {
+public:
+  std::span<const record_view> views() const noexcept { return views_; }
+  size_t size() const noexcept { return views_.size(); }
+
+  /// Views over the records of `batch` (parsed; bytes() valid while batch lives).
+  void assign(const record_batch& batch);
+
+private:
+  friend status decode_block(std::string_view value, block_views& out, const field_projection& projection);
+  friend class block_view_sink;
+  std::vector<record_view> views_;
+  std::string image_; ///< decompressed columns the views point into
+  std::string text_;  ///< rebuilt properties and messages
+};
+
+/// Decodes a block value into views: fields outside the projection are
+/// empty; with CBK3 blocks only the column groups of projected fields are
+/// decompressed. Errors as decode_block above.
+status decode_block(std::string_view value, block_views& out, const field_projection& projection);
 
 /// While alive, makes decode_block(value, out) on this thread (and so
 /// event_store::read_block) use `projection`. Lets a query reading blocks

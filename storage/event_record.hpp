@@ -75,6 +75,11 @@ public:
       return false;
     data_ = data;
     size_ = size;
+    std::memcpy(&timestamp_, data, 8);
+    std::memcpy(&id_, data + 8, 8);
+    std::memcpy(&start_, data + 16, 8);
+    std::memcpy(&event_type_, data + 24, 4);
+    std::memcpy(&flags_, data + 28, 4);
     size_t pos = record_header_size;
     for (size_t i = 0; i < field_count; ++i) {
       uint64_t len = 0;
@@ -96,29 +101,46 @@ public:
     return pos == size;
   }
 
-  int64_t timestamp() const noexcept { return load<int64_t>(0); }
-  uint64_t id() const noexcept { return load<uint64_t>(8); }
-  int64_t start() const noexcept { return load<int64_t>(16); }
-  bool is_span() const noexcept { return start() != no_start; }
-  uint32_t event_type() const noexcept { return load<uint32_t>(24); }
-  uint32_t flags() const noexcept { return load<uint32_t>(28); }
+  /// Makes this a view assembled from decoded block columns
+  /// (storage/block_codec.hpp): the header values given here, every field
+  /// empty until set(), and no record bytes behind it (bytes() is empty).
+  void assemble(int64_t timestamp, uint64_t id, int64_t start, uint32_t event_type, uint32_t flags) noexcept {
+    data_ = nullptr;
+    size_ = 0;
+    timestamp_ = timestamp;
+    id_ = id;
+    start_ = start;
+    event_type_ = event_type;
+    flags_ = flags;
+    for (auto& f : fields_)
+      f = {};
+  }
+
+  /// Sets a field of an assembled view; the text must outlive the view.
+  void set(field f, std::string_view value) noexcept { fields_[static_cast<size_t>(f)] = value; }
+
+  int64_t timestamp() const noexcept { return timestamp_; }
+  uint64_t id() const noexcept { return id_; }
+  int64_t start() const noexcept { return start_; }
+  bool is_span() const noexcept { return start_ != no_start; }
+  uint32_t event_type() const noexcept { return event_type_; }
+  uint32_t flags() const noexcept { return flags_; }
 
   std::string_view get(field f) const noexcept {
     return fields_[static_cast<size_t>(f)];
   }
 
+  /// The encoded record; empty for an assembled view.
   std::string_view bytes() const noexcept { return {data_, size_}; }
 
 private:
-  template <class T>
-  T load(size_t off) const noexcept {
-    T v;
-    std::memcpy(&v, data_ + off, sizeof(T));
-    return v;
-  }
-
   const char* data_ = nullptr;
   size_t size_ = 0;
+  int64_t timestamp_ = 0;
+  uint64_t id_ = 0;
+  int64_t start_ = no_start;
+  uint32_t event_type_ = 0;
+  uint32_t flags_ = 0;
   std::string_view fields_[field_count];
 };
 

@@ -9,7 +9,7 @@
 ///   g++ -std=c++20 -O2 -I. bench/query/store_query_bench.cpp BUILD/query/libcairn_query.a
 ///       BUILD/storage/libcairn_storage.a -llmdb -lzstd -lsimdjson -lspdlog -lfmt
 ///       -o /tmp/store_query_bench   (one line)
-/// Run: /tmp/store_query_bench <storage root, e.g. /tmp/cairn-bench> [repeat=3] [proj]
+/// Run: /tmp/store_query_bench <storage root, e.g. /tmp/cairn-bench> [repeat=3] [proj] [label filter]
 /// (the store must not be open in a running node: LMDB locks are per process
 /// but the node may be writing; stop it first).
 #include "query/executor.hpp"
@@ -104,7 +104,11 @@ int main(int argc, char** argv) {
      "select percentile(Elapsed, 95) as p95 from stream group by RequestPath"},
   };
   std::printf("%-32s %10s %10s %8s %10s %7s\n", "query (cpu ms, median)", "full", "proj", "rows", "events", "blocks");
+  // Optional 4th argument: run only the queries whose label contains it.
+  const std::string_view only = argc > 4 ? std::string_view(argv[4]) : std::string_view{};
   for (auto& q : queries) {
+    if (!only.empty() && std::string_view(q[0]).find(only) == std::string_view::npos)
+      continue;
     auto plan = query::query_plan::compile(q[1], 0);
     double med[2];
     size_t rows = 0;

@@ -35,6 +35,21 @@ struct codec_fixture {
     for (size_t i = 0; i < batch.size(); ++i)
       CHECK_MESSAGE(out.record(i) == batch.record(i), "record ", i);
     CHECK(out.offsets == batch.offsets);
+    // Views assembled over the columns carry the same header and fields.
+    block_views assembled;
+    st = decode_block(value, assembled, field_projection{});
+    REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+    REQUIRE(assembled.size() == batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const record_view& v = assembled.views()[i];
+      CHECK(v.timestamp() == views[i].timestamp());
+      CHECK(v.id() == views[i].id());
+      CHECK(v.start() == views[i].start());
+      CHECK(v.event_type() == views[i].event_type());
+      CHECK(v.flags() == views[i].flags());
+      for (size_t f = 0; f < field_count; ++f)
+        CHECK_MESSAGE(v.get(field(f)) == views[i].get(field(f)), "record ", i, " field ", f);
+    }
   }
   void make_views() {
     views.clear();
@@ -142,7 +157,7 @@ TEST_CASE_FIXTURE(codec_fixture, "damaged block values are reported as corrupt")
     CHECK(st.error().code == errc::corrupt);
   }
   // A format version from a newer build is refused as such, not as damage.
-  auto st = decode_block(std::string{"CBK3"} + value.substr(4), out);
+  auto st = decode_block(std::string{"CBK9"} + value.substr(4), out);
   REQUIRE_FALSE(st);
   CHECK(st.error().code == errc::incompatible);
 }
@@ -356,23 +371,66 @@ TEST_CASE_FIXTURE(codec_fixture, "damaged column images are refused without read
   block_encoder enc;
   std::string value;
   REQUIRE(enc.encode(views, value));
-  std::string image(enc.last_raw_size(), '\0');
-  REQUIRE(ZSTD_decompress(image.data(), image.size(), value.data() + 8, value.size() - 8) == image.size());
+  // CBK3: 188 header bytes (storage/block_codec.hpp), then 13 groups, each
+  // raw or one zstd frame. Damage one group's bytes, re-frame it if it was
+  // compressed, and patch its stored size.
+  constexpr size_t groups = 13, sizes_at = 12 + 4 * block_column_count, header = sizes_at + 4 * groups;
+  REQUIRE(value.substr(0, 4) == "CBK3");
+  std::vector<std::string> raw(groups);
+  std::vector<bool> framed(groups);
+  {
+    uint32_t col[block_column_count];
+    std::memcpy(col, value.data() + 12, sizeof col);
+    size_t group_raw[groups] = {};
+    for (size_t c = 0; c < block_column_count; ++c) {
+      size_t g = c < 6 ? 0 : c < 6 + 2 * field_count ? 1 + (c - 6) % field_count : groups - 1;
+      group_raw[g] += col[c];
+    }
+    size_t at = header;
+    for (size_t g = 0; g < groups; ++g) {
+      uint32_t stored;
+      std::memcpy(&stored, value.data() + sizes_at + 4 * g, 4);
+      framed[g] = stored != group_raw[g];
+      raw[g].resize(group_raw[g]);
+      if (framed[g])
+        REQUIRE(ZSTD_decompress(raw[g].data(), raw[g].size(), value.data() + at, stored) == raw[g].size());
+      else
+        raw[g] = value.substr(at, stored);
+      at += stored;
+    }
+    REQUIRE(at == value.size());
+  }
   std::mt19937_64 rng{11};
   record_batch out;
   int refused = 0;
   for (int i = 0; i < 2000; ++i) {
-    std::string bad = image;
-    for (int k = 0; k < 1 + int(rng() % 3); ++k)
-      bad[rng() % bad.size()] = static_cast<char>(rng());
-    std::string frame(ZSTD_compressBound(bad.size()), '\0');
-    frame.resize(ZSTD_compress(frame.data(), frame.size(), bad.data(), bad.size(), 1));
-    std::string bad_value = value.substr(0, 8) + frame;
+    size_t g = rng() % groups;
+    if (raw[g].empty())
+      continue;
+    std::string bad_value = value.substr(0, header);
+    for (size_t k = 0; k < groups; ++k) {
+      std::string part = raw[k];
+      if (k == g)
+        for (int n = 0; n < 1 + int(rng() % 3); ++n)
+          part[rng() % part.size()] = static_cast<char>(rng());
+      if (framed[k]) {
+        std::string frame(ZSTD_compressBound(part.size()), '\0');
+        frame.resize(ZSTD_compress(frame.data(), frame.size(), part.data(), part.size(), 1));
+        part = frame;
+      }
+      uint32_t stored = static_cast<uint32_t>(part.size());
+      std::memcpy(bad_value.data() + sizes_at + 4 * k, &stored, 4);
+      bad_value += part;
+    }
     auto st = decode_block(bad_value, out);
     if (!st) {
       CHECK(st.error().code == errc::corrupt);
       ++refused;
     }
+    block_views views_out;
+    st = decode_block(bad_value, views_out, field_projection{});
+    if (!st)
+      CHECK(st.error().code == errc::corrupt);
   }
   CHECK(refused > 0);
 }
