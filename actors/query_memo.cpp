@@ -25,15 +25,15 @@ int64_t unix_ns_now() {
 /// Delivers one already-decoded block to the executor.
 class one_chunk_source final : public query::event_source {
 public:
-  one_chunk_source(const storage::block_summary& summary, const storage::record_batch& batch)
-    : summary_(summary), batch_(batch) {}
+  one_chunk_source(const storage::block_summary& summary, std::span<const storage::record_view> events)
+    : summary_(summary), events_(events) {}
   void scan(const query::scan_request&, const query::chunk_callback& chunk) override {
-    chunk(&summary_, batch_);
+    chunk(&summary_, events_);
   }
 
 private:
   const storage::block_summary& summary_;
-  const storage::record_batch& batch_;
+  std::span<const storage::record_view> events_;
 };
 
 void append_u64(std::string& out, uint64_t v) {
@@ -113,12 +113,12 @@ public:
     : store_(store), blocks_(blocks), report_(report) {}
   void scan(const query::scan_request& request, const query::chunk_callback& chunk) override {
     for (const auto& b : blocks_) {
-      auto batch = store_.read_block(b, request.projection);
-      if (!batch) {
+      auto events = store_.read_block(b, request.projection);
+      if (!events) {
         ++report_.blocks_vanished;
         continue;
       }
-      if (!chunk(&b.summary, *batch))
+      if (!chunk(&b.summary, *events))
         return;
     }
   }
@@ -160,13 +160,13 @@ void run_block_range(const std::shared_ptr<const query::query_plan>& plan, store
       merge(query::partial_result::deserialize(plan, *bytes));
       continue;
     }
-    auto batch = source.read_block(block, &projection);
-    if (!batch) {
+    auto events = source.read_block(block, &projection);
+    if (!events) {
       ++report.blocks_vanished;
       continue;
     }
     ++report.memo_misses;
-    one_chunk_source one{block.summary, *batch};
+    one_chunk_source one{block.summary, *events};
     query::query_stats s;
     auto fresh = query::execute_partial(plan, one, opts, &s);
     add_stats(stats, s);

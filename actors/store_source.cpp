@@ -19,8 +19,10 @@ bool store_source::scan_buffer(const query::scan_request& request,
   batch_.clear();
   bool go_on = true;
   auto deliver = [&] {
-    if (!batch_.empty())
-      go_on = chunk(nullptr, batch_);
+    if (!batch_.empty()) {
+      views_.assign(batch_);
+      go_on = chunk(nullptr, views_.views());
+    }
     batch_.clear();
   };
   // The buffer is copied out in slices: its views die with the read txn.
@@ -76,38 +78,35 @@ void store_source::drop_outside_ids(std::vector<storage::block_info>& blocks) co
   std::erase_if(blocks, [&](const storage::block_info& b) { return outside_ids(b.summary); });
 }
 
-const storage::record_batch* store_source::read_block(const storage::block_info& block,
-                                                      const storage::field_projection* projection) {
-  // event_store::read_block decodes on this thread: the scope reaches it.
-  std::optional<storage::scoped_projection> scope;
-  if (projection)
-    scope.emplace(*projection);
-  if (!store_->read_block(block.key, batch_))
-    return nullptr;
+std::optional<std::span<const storage::record_view>> store_source::read_block(
+  const storage::block_info& block, const storage::field_projection* projection) {
+  // With a projection, views over the block's columns (nothing rebuilt);
+  // without, whole records (search hits are copied out byte for byte).
+  storage::status st = projection ? store_->read_block(block.key, *projection, views_)
+                                  : store_->read_block(block.key, batch_);
+  if (!st)
+    return std::nullopt;
+  if (!projection)
+    views_.assign(batch_);
   ++blocks_read_;
   block_bytes_read_ += block.stored_bytes;
   if (!id_restricted() || (block.summary.min_id >= id_lo_ && block.summary.max_id < id_hi_))
-    return &batch_;
+    return views_.views();
   filtered_.clear();
-  for (size_t i = 0; i < batch_.size(); ++i) {
-    auto rec = batch_.record(i);
-    storage::record_view view;
-    if (!view.parse(rec.data(), rec.size()) || view.id() < id_lo_ || view.id() >= id_hi_)
-      continue;
-    filtered_.offsets.push_back(static_cast<uint32_t>(filtered_.bytes.size()));
-    filtered_.bytes.append(rec);
-  }
-  return &filtered_;
+  for (const auto& v : views_.views())
+    if (v.id() >= id_lo_ && v.id() < id_hi_)
+      filtered_.push_back(v);
+  return std::span<const storage::record_view>{filtered_};
 }
 
 bool store_source::scan_blocks(const query::scan_request& request,
                                const query::chunk_callback& chunk) {
   auto blocks = list_candidates(request);
   auto visit = [&](const storage::block_info& b) {
-    auto batch = read_block(b, request.projection);
-    if (!batch) // rewritten by retention since listing: its events are gone or moved
+    auto events = read_block(b, request.projection);
+    if (!events) // rewritten by retention since listing: its events are gone or moved
       return true;
-    return chunk(&b.summary, *batch);
+    return chunk(&b.summary, *events);
   };
   if (request.newest_first) {
     for (auto i = blocks.rbegin(); i != blocks.rend(); ++i)

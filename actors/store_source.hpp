@@ -13,6 +13,8 @@
 #include "storage/event_store.hpp"
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <vector>
 
 namespace cairn {
@@ -43,11 +45,13 @@ public:
   /// filter cannot rule out, in key order; counts the others as skipped.
   std::vector<storage::block_info> list_candidates(const query::scan_request& request);
 
-  /// Decodes one block; null if it is gone (rewritten or deleted by
-  /// retention since it was listed). The batch lives until the next read.
-  /// With a projection, only those fields are rebuilt (the others empty).
-  const storage::record_batch* read_block(const storage::block_info& block,
-                                          const storage::field_projection* projection = nullptr);
+  /// Decodes one block; nullopt if it is gone (rewritten or deleted by
+  /// retention since it was listed). The views live until the next read.
+  /// With a projection they are assembled over the block's columns with
+  /// only those fields (the others empty, bytes() empty); without, they
+  /// view whole records.
+  std::optional<std::span<const storage::record_view>> read_block(
+    const storage::block_info& block, const storage::field_projection* projection = nullptr);
 
   /// All blocks overlapping [from_ns, to_ns), in key order, from one read
   /// transaction (empty, logged, if listing fails).
@@ -93,7 +97,8 @@ private:
 
   std::shared_ptr<storage::event_store> store_;
   storage::record_batch batch_;
-  storage::record_batch filtered_; ///< id-restricted copy of a straddling block
+  storage::block_views views_;
+  std::vector<storage::record_view> filtered_; ///< id-restricted views of a straddling block
   uint64_t id_lo_ = 0;
   uint64_t id_hi_ = UINT64_MAX;
   parts parts_ = parts::all;

@@ -42,22 +42,15 @@ public:
   eval_context(const property_names& props, int64_t now_ns)
     : props_(&props), now_ns_(now_ns), raw_(props.names.size()), found_(props.names.size()) {}
 
-  /// Points the context at a new event and forgets cached properties.
+  /// Points the context at a new event and forgets cached properties. The
+  /// view (not only its text) must outlive the event's evaluation.
   void begin_event(const storage::record_view& rec) noexcept {
-    rec_ = rec;
+    rec_ = &rec;
     scanned_ = false;
     scratch_.reset();
   }
 
-  /// Parses the record in place (no copy of the field table); false if the
-  /// bytes are not a record.
-  bool begin_event(const char* data, size_t size) noexcept {
-    scanned_ = false;
-    scratch_.reset();
-    return rec_.parse(data, size);
-  }
-
-  const storage::record_view& record() const noexcept { return rec_; }
+  const storage::record_view& record() const noexcept { return *rec_; }
   arena& scratch() noexcept { return scratch_; }
   int64_t now_ns() const noexcept { return now_ns_; }
 
@@ -86,7 +79,7 @@ private:
     size_t n = raw_.size();
     for (size_t i = 0; i < n; ++i)
       found_[i] = 0;
-    auto text = rec_.get(storage::field::properties);
+    auto text = rec_->get(storage::field::properties);
     if (text.empty() || n == 0)
       return;
     size_t remaining = n;
@@ -106,7 +99,8 @@ private:
 
   const property_names* props_;
   int64_t now_ns_;
-  storage::record_view rec_;
+  const storage::record_view* rec_ = &empty_;
+  storage::record_view empty_;
   bool scanned_ = false;
   std::vector<std::string_view> raw_;
   std::vector<uint8_t> found_;

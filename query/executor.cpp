@@ -85,19 +85,17 @@ partial_result execute_partial(const std::shared_ptr<const query_plan>& plan_ptr
   req.from_ns = filter.from_ns;
   req.to_ns = filter.to_ns;
   req.projection = &projection;
-  source.scan(req, [&](const storage::block_summary*, const storage::record_batch& batch) {
+  source.scan(req, [&](const storage::block_summary*, std::span<const storage::record_view> events) {
     ++st.chunks_scanned;
-    const size_t n = batch.size();
+    const size_t n = events.size();
     for (size_t base = 0; base < n; base += batch_size) {
       size_t end = std::min(n, base + batch_size);
       for (size_t i = base; i < end; ++i) {
-        auto bytes = batch.record(i);
-        if (!ctx.begin_event(bytes.data(), bytes.size()))
-          continue;
-        const storage::record_view& rv = ctx.record();
+        const storage::record_view& rv = events[i];
         int64_t ts = rv.timestamp();
         if (ts < filter.from_ns || ts >= filter.to_ns)
           continue;
+        ctx.begin_event(rv);
         ++st.events_scanned;
         if (where && !where->eval(ctx).is_true())
           continue;
@@ -170,15 +168,11 @@ std::vector<search_hit> search(const query_plan& plan, event_source& source, con
   req.newest_first = true;
   const bool ordered = source.ordered_newest_first();
   size_t since_check = 0;
-  source.scan(req, [&](const storage::block_summary* summary, const storage::record_batch& batch) {
+  source.scan(req, [&](const storage::block_summary* summary, std::span<const storage::record_view> events) {
     ++st.chunks_scanned;
     if (ordered && summary && heap.size() == sopts.count && summary->max_timestamp < heap.front().timestamp)
       return false;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      auto bytes = batch.record(i);
-      storage::record_view rv;
-      if (!rv.parse(bytes.data(), bytes.size()))
-        continue;
+    for (const storage::record_view& rv : events) {
       int64_t ts = rv.timestamp();
       if (ts < filter.from_ns || ts >= filter.to_ns)
         continue;
@@ -195,7 +189,7 @@ std::vector<search_hit> search(const query_plan& plan, event_source& source, con
       if (plan.where && !plan.where->eval(ctx).is_true())
         continue;
       ++st.events_matched;
-      heap.push_back(search_hit{ts, id, std::string(bytes)});
+      heap.push_back(search_hit{ts, id, std::string(rv.bytes())});
       std::push_heap(heap.begin(), heap.end(), older);
       if (heap.size() > sopts.count) {
         std::pop_heap(heap.begin(), heap.end(), older);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 
 namespace cairn::storage {
 struct field_projection; // storage/block_codec.hpp
@@ -15,10 +16,14 @@ struct field_projection; // storage/block_codec.hpp
 namespace cairn::query {
 
 /// Receives one chunk of events: a block (with its summary) or a slice of
-/// the buffer (summary null). Records may lie outside the requested range;
-/// the executor filters them. Return false to stop the scan (cancellation,
-/// or a search that has enough results).
-using chunk_callback = std::function<bool(const storage::block_summary* summary, const storage::record_batch& batch)>;
+/// the buffer (summary null), as record views valid during the call.
+/// Events may lie outside the requested range; the executor filters them.
+/// With a projection the views may be assembled from block columns
+/// (record_view::bytes() empty); without one every view has its bytes.
+/// Return false to stop the scan (cancellation, or a search that has
+/// enough results).
+using chunk_callback =
+  std::function<bool(const storage::block_summary* summary, std::span<const storage::record_view> events)>;
 
 struct scan_request {
   /// Blocks for which filter.may_match(summary) is false need not be read.

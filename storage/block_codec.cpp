@@ -6,7 +6,9 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <unordered_map>
 #include <cstring>
 #include <vector>
@@ -405,10 +407,19 @@ private:
 /// per record (properties, messages) are copied into the views' own text.
 class block_view_sink {
 public:
-  explicit block_view_sink(block_views& out) : out_(out) {}
+  block_view_sink(block_views& out, uint32_t emitted) : out_(out), emitted_(emitted) {}
 
   void begin(uint32_t count, uint32_t) {
+    // Views are reused between blocks; only the fields this decode does not
+    // overwrite need clearing, and only if an earlier decode set them.
+    const uint32_t stale = out_.dirty_fields_ & ~emitted_;
+    const size_t kept = std::min<size_t>(out_.views_.size(), count);
     out_.views_.resize(count);
+    if (stale)
+      for (size_t i = 0; i < kept; ++i)
+        for (uint32_t bits = stale; bits; bits &= bits - 1)
+          out_.views_[i].set(static_cast<field>(std::countr_zero(bits)), {});
+    out_.dirty_fields_ = emitted_;
     out_.text_.clear();
     fixups_.clear();
   }
@@ -416,12 +427,11 @@ public:
   bool add(uint32_t i, int64_t ts, uint64_t id, int64_t start, uint32_t event_type, uint32_t flags,
            const std::array<std::string_view, field_count>& fields, uint32_t rebuilt) {
     auto& v = out_.views_[i];
-    v.assemble(ts, id, start, event_type, flags);
-    for (size_t f = 0; f < field_count; ++f) {
-      if (fields[f].empty())
-        continue;
+    v.assemble_header(ts, id, start, event_type, flags);
+    for (uint32_t bits = emitted_; bits; bits &= bits - 1) {
+      const unsigned f = static_cast<unsigned>(std::countr_zero(bits));
       if (rebuilt & (1u << f)) {
-        fixups_.push_back({i, static_cast<uint32_t>(f), out_.text_.size(), fields[f].size()});
+        fixups_.push_back({i, f, out_.text_.size(), fields[f].size()});
         out_.text_.append(fields[f]);
       } else {
         v.set(static_cast<field>(f), fields[f]);
@@ -445,6 +455,7 @@ private:
     size_t size;
   };
   block_views& out_;
+  uint32_t emitted_;
   std::vector<fixup> fixups_;
 };
 
@@ -453,7 +464,7 @@ namespace {
 /// The per-record loop shared by both outputs: reads only the columns of
 /// the wanted fields, re-renders derived messages, hands each record to the sink.
 template <class Sink>
-status decode_records(located_block& b, const wanted_parts& w, bool full, decode_scratch& scratch, Sink& sink) {
+status decode_records(located_block& b, const wanted_parts& w, decode_scratch& scratch, Sink& sink) {
   auto& cols = b.cols;
   auto& props = scratch.props;
   if (b.version >= 2 && w.props) {
@@ -467,7 +478,7 @@ status decode_records(located_block& b, const wanted_parts& w, bool full, decode
   sink.begin(b.count, b.records_bytes);
   int64_t ts = 0;
   uint64_t id = 0;
-  std::array<std::string_view, field_count> fields;
+  std::array<std::string_view, field_count> fields{};
   const int hole_version = b.version >= 2 ? 2 : 1;
   for (uint32_t i = 0; i < b.count; ++i) {
     uint8_t shape;
@@ -489,10 +500,13 @@ status decode_records(located_block& b, const wanted_parts& w, bool full, decode
     // into scratch buffers (properties before the message that refers to them).
     bool shredded = b.version >= 2 && (shape & shape_shredded);
     uint32_t rebuilt = 0;
-    for (size_t f = 0; f < field_count; ++f) {
-      fields[f] = {};
-      if (!(w.fields & (1u << f)) || (f == props_index && shredded))
+    // Fields outside w.fields are never written: they stay empty.
+    for (uint32_t bits = w.fields; bits; bits &= bits - 1) {
+      const size_t f = static_cast<size_t>(std::countr_zero(bits));
+      if (f == props_index && shredded) {
+        fields[f] = {};
         continue;
+      }
       uint64_t len;
       const char* src;
       if (!cols[col_lengths + f].varint(len))
@@ -544,10 +558,6 @@ status decode_records(located_block& b, const wanted_parts& w, bool full, decode
       fields[message_index] = scratch.message;
       rebuilt |= field_bit(field::message);
     }
-    if (!full)
-      for (size_t f = 0; f < field_count; ++f)
-        if (!(w.emitted & (1u << f)))
-          fields[f] = {};
     if (!sink.add(i, ts, id, start, event_type, static_cast<uint32_t>(flags), fields, rebuilt))
       return corrupt("records_bytes");
   }
@@ -575,21 +585,21 @@ status decode_block(std::string_view value, record_batch& out, const field_proje
   if (auto st = locate_columns(value, w, scratch, scratch.image, b); !st)
     return st;
   record_sink sink(out, projection.is_full());
-  return decode_records(b, w, projection.is_full(), scratch, sink);
+  return decode_records(b, w, scratch, sink);
 }
 
 status decode_block(std::string_view value, block_views& out, const field_projection& projection) {
   thread_local decode_scratch scratch;
-  out.views_.clear();
   const wanted_parts w = wanted_by(projection);
   located_block b;
   if (auto st = locate_columns(value, w, scratch, out.image_, b); !st)
     return st;
-  block_view_sink sink(out);
-  return decode_records(b, w, projection.is_full(), scratch, sink);
+  block_view_sink sink(out, w.emitted);
+  return decode_records(b, w, scratch, sink);
 }
 
 void block_views::assign(const record_batch& batch) {
+  dirty_fields_ = all_fields_mask;
   views_.resize(batch.size());
   size_t n = 0;
   for (size_t i = 0; i < batch.size(); ++i) {

@@ -161,6 +161,7 @@ private:
   std::vector<record_view> views_;
   std::string image_; ///< decompressed columns the views point into
   std::string text_;  ///< rebuilt properties and messages
+  uint32_t dirty_fields_ = 0; ///< fields some view may hold a value in
 };
 
 /// Decodes a block value into views: fields outside the projection are

@@ -105,6 +105,15 @@ public:
   /// (storage/block_codec.hpp): the header values given here, every field
   /// empty until set(), and no record bytes behind it (bytes() is empty).
   void assemble(int64_t timestamp, uint64_t id, int64_t start, uint32_t event_type, uint32_t flags) noexcept {
+    assemble_header(timestamp, id, start, event_type, flags);
+    for (auto& f : fields_)
+      f = {};
+  }
+
+  /// As assemble(), but the fields keep their values: for decoders that
+  /// reuse views and overwrite every field they hand out.
+  void assemble_header(int64_t timestamp, uint64_t id, int64_t start, uint32_t event_type,
+                       uint32_t flags) noexcept {
     data_ = nullptr;
     size_ = 0;
     timestamp_ = timestamp;
@@ -112,8 +121,6 @@ public:
     start_ = start;
     event_type_ = event_type;
     flags_ = flags;
-    for (auto& f : fields_)
-      f = {};
   }
 
   /// Sets a field of an assembled view; the text must outlive the view.

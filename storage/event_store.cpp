@@ -690,6 +690,17 @@ status event_store::read_block(const block_key& key, record_batch& out) const {
   return decode_block(to_view(v), out);
 }
 
+status event_store::read_block(const block_key& key, const field_projection& projection, block_views& out) const {
+  lmdb_txn txn;
+  if (auto st = txn.begin(impl_->env, true, "read_block"); !st)
+    return st;
+  encoded_key ek{key};
+  MDB_val k = ek.val(), v;
+  if (int rc = mdb_get(txn.get(), impl_->blocks_db, &k, &v); rc != MDB_SUCCESS)
+    return lmdb_error(rc, key_context("read_block", key));
+  return decode_block(to_view(v), out, projection);
+}
+
 result<uint64_t> event_store::scan_buffer(int64_t from_ns, int64_t to_ns, const record_callback& f) const {
   lmdb_txn txn;
   if (auto st = txn.begin(impl_->env, true, "scan_buffer"); !st)

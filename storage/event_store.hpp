@@ -17,6 +17,7 @@
 ///   batch acknowledged by append_batch survives SIGKILL and power loss.
 /// - MDB_MAP_FULL/ENOSPC surface as errc::store_full (answer 503); the
 ///   failed transaction is rolled back and the store stays usable.
+#include "storage/block_codec.hpp"
 #include "storage/block_summary.hpp"
 #include "storage/errc.hpp"
 #include "storage/event_key.hpp"
@@ -165,6 +166,10 @@ public:
   /// Decodes one block into `out` (cleared; buffers reused); not_found if the
   /// block is gone (rewritten or deleted by retention since it was listed).
   status read_block(const block_key& key, record_batch& out) const;
+
+  /// Decodes one block as record views of the projected fields
+  /// (block_codec.hpp's block_views): what queries read. Errors as above.
+  status read_block(const block_key& key, const field_projection& projection, block_views& out) const;
 
   /// Calls `f` for each buffered event with from_ns <= timestamp < to_ns in
   /// key order, zero-copy inside one read transaction. Returns events visited.

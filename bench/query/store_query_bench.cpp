@@ -1,8 +1,9 @@
 /// The bench queries (bench/query/bench.mjs) run in-process over an event
 /// store on disk, single-threaded, timed in CPU time: the engine plus the
 /// block path (LMDB read, zstd, decode) without HTTP or the actor system.
-/// Each query runs with the plan's field projection ("proj") and with whole
-/// records ("full", what decoding cost before projections).
+/// Each query runs with the plan's field projection ("proj": record views
+/// assembled over the decoded columns, only the projected column groups
+/// decompressed from CBK3 blocks) and with whole records ("full").
 ///
 /// Build (from the repository root, after cairn_query and cairn_storage are
 /// built in BUILD):
@@ -50,15 +51,16 @@ public:
     for (const auto& b : *blocks) {
       if (req.filter && !req.filter->may_match(b.summary))
         continue;
-      std::optional<storage::scoped_projection> scope;
-      if (use_projection_ && req.projection)
-        scope.emplace(*req.projection);
-      if (auto st = store_.read_block(b.key, batch_); !st) {
+      const bool project = use_projection_ && req.projection;
+      auto st = project ? store_.read_block(b.key, *req.projection, views_) : store_.read_block(b.key, batch_);
+      if (!st) {
         std::fprintf(stderr, "read_block: %s\n", st.error().to_string().c_str());
         continue;
       }
+      if (!project)
+        views_.assign(batch_);
       ++blocks_read;
-      if (!chunk(&b.summary, batch_))
+      if (!chunk(&b.summary, views_.views()))
         return;
     }
     batch_.clear();
@@ -67,8 +69,10 @@ public:
       batch_.bytes.append(r.bytes());
       return true;
     });
-    if (!batch_.empty())
-      chunk(nullptr, batch_);
+    if (!batch_.empty()) {
+      views_.assign(batch_);
+      chunk(nullptr, views_.views());
+    }
   }
 
   uint64_t blocks_read = 0;
@@ -77,6 +81,7 @@ private:
   storage::event_store& store_;
   bool use_projection_;
   storage::record_batch batch_;
+  storage::block_views views_;
 };
 
 } // namespace

@@ -127,12 +127,9 @@ TEST_CASE("a filter matcher evaluates single records") {
   auto plan = query_plan::compile_filter("N >= 5 and has(@Exception)", f.now);
   filter_matcher m(plan);
   size_t hits = 0;
-  f.source.scan({}, [&](const storage::block_summary*, const storage::record_batch& b) {
-    for (size_t i = 0; i < b.size(); ++i) {
-      storage::record_view rv;
-      rv.parse(b.record(i).data(), b.record(i).size());
+  f.source.scan({}, [&](const storage::block_summary*, std::span<const storage::record_view> events) {
+    for (const auto& rv : events)
       hits += m.matches(rv);
-    }
     return true;
   });
   CHECK(hits == 2); // N = 6 and 9

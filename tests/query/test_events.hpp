@@ -3,6 +3,7 @@
 // (a minimal mapping, not the real decoder) and serve them as an
 // event_source split into blocks with real summaries.
 #include "query/source.hpp"
+#include "storage/block_codec.hpp"
 #include "storage/block_summary.hpp"
 #include "storage/event_record.hpp"
 
@@ -45,7 +46,8 @@ public:
       if (b.empty() || (req.filter && !req.filter->may_match(s)))
         continue;
       ++blocks_read;
-      if (!chunk(&s, b))
+      views_.assign(b);
+      if (!chunk(&s, views_.views()))
         return;
     }
   }
@@ -53,6 +55,7 @@ public:
   size_t blocks_read = 0;
 
 private:
+  storage::block_views views_;
   size_t event_total() const {
     size_t n = 0;
     for (auto& b : blocks_)
