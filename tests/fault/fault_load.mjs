@@ -15,6 +15,8 @@
 //     ("END_MS STATUS LATENCY_MS NODE_INDEX"; status 0 = network error or
 //     timeout). Writes OUT_DIR/summary.json at exit.
 //
+//   Env CAIRN_API_KEY: an API key sent with every request.
+//
 //   node fault_load.mjs check URLS ACKED_FILE BATCH
 //     Reads every event back (GET /api/events, paged) from the first node that
 //     answers and checks that each acknowledged batch is present in full, that
@@ -31,6 +33,8 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 
 const [mode, ...args] = process.argv.slice(2);
 const GAP_MS = 500;
+// CAIRN_API_KEY: sent as X-Seq-ApiKey (needed off loopback, e.g. partition.sh).
+const HEADERS = process.env.CAIRN_API_KEY ? { 'X-Seq-ApiKey': process.env.CAIRN_API_KEY } : {};
 
 /** The CLEF body of one batch: events keyed "BATCH-I", I in [0, size). */
 function batchBody(batch, size) {
@@ -74,10 +78,11 @@ async function load() {
       let status = 0;
       try {
         const res = await fetch(`${urls[node]}/ingest/clef`, {
-          method: 'POST', body: batchBody(batch, size), signal: AbortSignal.timeout(10000),
+          method: 'POST', headers: HEADERS, body: batchBody(batch, size), signal: AbortSignal.timeout(10000),
         });
-        await res.text();
+        const text = await res.text();
         status = res.status;
+        if (status !== 201 && !statuses[status]) console.error(`first ${status}: ${text.slice(0, 300)}`);
       } catch {
         status = 0; // refused, reset or timed out: outcome unknown, not acked
       }
@@ -111,7 +116,7 @@ async function fetchPage(urls, query) {
   for (let round = 0; round < 20; round++) {
     for (const u of urls) {
       try {
-        const res = await fetch(`${u}/api/events?${query}`, { signal: AbortSignal.timeout(30000) });
+        const res = await fetch(`${u}/api/events?${query}`, { headers: HEADERS, signal: AbortSignal.timeout(30000) });
         if (res.status === 200) return await res.json();
         last = `${u} answered ${res.status}`;
       } catch (e) {

@@ -69,6 +69,10 @@ launch_ns() {
 }
 for n in 1 2 3; do launch_ns "$n"; done
 LEADER=$(wait_cluster_leader 0)
+# Off loopback every request needs an API key.
+CAIRN_API_KEY=$("$CAIRN_BIN" apikey create --storage "$WORK/n1" --title fault --permissions Ingest,Read 2>/dev/null | tail -1)
+[ -n "$CAIRN_API_KEY" ] || fail "apikey create printed no token"
+export CAIRN_API_KEY
 start_load
 
 first_fault=""; heal=""

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Sustained load on a three-node quorum cluster (PostgreSQL metastore):
+#   1. measures ingest capacity: the load generator unbounded for
+#      CAPACITY_S seconds (acked events/s);
+#   2. ingests at PERCENT% of it for N minutes with concurrent queries
+#      (one every QUERY_EVERY_S seconds, rotating over four shapes, sent to
+#      the nodes in turn), sampling each node's RSS every 5 s;
+#   3. reports peak and final RSS per node, p50/p99 ingest latency, query
+#      p50/p99, every non-201 ingest and non-200 query answer, and checks
+#      that the cluster holds at least every acknowledged event.
+#
+# Usage: CAIRN_BIN=build/tools/cairn CAIRN_SOURCE_DIR=. \
+#          bench/sustained/sustained_load.sh [--minutes N]     (default 10)
+# Env: CONNECTIONS (4), BATCH events per request (100), PERCENT (80),
+#      CAPACITY_S (20), QUERY_EVERY_S (1).
+# Exit status 1 if any error response was seen or events are missing.
+export CAIRN_SOURCE_DIR=${CAIRN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+minutes=10
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes) minutes=$2; shift 2 ;;
+    *) echo "usage: $0 [--minutes N]" >&2; exit 2 ;;
+  esac
+done
+source "$CAIRN_SOURCE_DIR/tests/fault/lib_fault.bash"
+CONNECTIONS=${CONNECTIONS:-4}
+BATCH=${BATCH:-100}
+PERCENT=${PERCENT:-80}
+CAPACITY_S=${CAPACITY_S:-20}
+QUERY_EVERY_S=${QUERY_EVERY_S:-1}
+TICK=1000
+LEASE=10000
+
+start_fault_cluster
+echo "leader n$LEADER; $CONNECTIONS connections x $BATCH events per request"
+
+# Step 1: capacity (unbounded rate), then a fresh load directory.
+RATE=100000
+start_load
+cap_start=$(now_ms); cap_acked0=$(wc -l <"$LOAD_DIR/acked")
+sleep "$CAPACITY_S"
+cap_acked=$(( $(wc -l <"$LOAD_DIR/acked") - cap_acked0 ))
+cap_ms=$(( $(now_ms) - cap_start ))
+stop_load
+capacity=$(( cap_acked * BATCH * 1000 / cap_ms ))
+RATE=$(awk -v c="$capacity" -v p="$PERCENT" -v b="$BATCH" 'BEGIN { r = c * p / 100 / b; printf "%.2f", (r < 0.5 ? 0.5 : r) }')
+echo "capacity: $capacity events/s ($cap_acked requests in $cap_ms ms); target $PERCENT% = $RATE requests/s"
+capacity_events=$(( cap_acked * BATCH ))
+mv "$LOAD_DIR" "$WORK/capacity-load"
+
+# Step 2: the sustained run.
+start_load
+run_start=$(now_ms)
+run_end=$(( $(date +%s) + minutes * 60 ))
+rss="$WORK/rss.csv"
+queries="$WORK/queries"
+: >"$queries"
+echo "t_s n1_kb n2_kb n3_kb" >"$rss"
+(
+  i=0
+  shapes=("select count(*) from stream"
+    "select count(*) from stream group by @Level"
+    "select count(*) from stream where Item = 7 group by time(1m)"
+    "select max(Batch) from stream where @Message like '%item 3%'")
+  while [ "$(date +%s)" -lt "$run_end" ]; do
+    n=$(( i % 3 + 1 )); q=${shapes[$(( i % 4 ))]}
+    out=$(curl -s -o /dev/null -m 60 -w '%{http_code} %{time_total}' -G "${URL[$n]}/api/data" \
+      --data-urlencode "q=$q" --data-urlencode "rangeStartUtc=2000-01-01T00:00:00Z" || echo "000 60")
+    echo "$(now_ms) $out" >>"$queries"
+    i=$(( i + 1 ))
+    sleep "$QUERY_EVERY_S"
+  done
+) &
+PIDS+=($!)
+query_pid=$!
+while [ "$(date +%s)" -lt "$run_end" ]; do
+  line="$(( ($(now_ms) - run_start) / 1000 ))"
+  for n in 1 2 3; do line="$line $(awk '/^VmRSS/ {print $2}' "/proc/${PID[$n]}/status" 2>/dev/null || echo 0)"; done
+  echo "$line" >>"$rss"
+  sleep 5
+done
+wait "$query_pid" 2>/dev/null || true
+stop_load
+
+# Step 3: figures.
+summary=$(cat "$LOAD_DIR/summary.json")
+acked_batches=$(wc -l <"$LOAD_DIR/acked")
+acked_events=$(( acked_batches + 0 ))
+acked_events=$(( acked_events * BATCH ))
+ingest_errors=$(awk '$2 != 201' "$LOAD_DIR/timeline" | wc -l)
+query_errors=$(awk '$2 != 200' "$queries" | wc -l)
+rate=$(awk -v e="$acked_events" -v m="$minutes" 'BEGIN { printf "%.0f", e / (m * 60) }')
+echo "== sustained load: $minutes min at $PERCENT% of $capacity events/s (capacity run: $capacity_events events)"
+echo "ingest: $acked_events events acknowledged ($rate events/s), latency ms $(echo "$summary" |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["latency_ms"]; print(f"p50 {l["p50"]} p99 {l["p99"]} max {l["max"]}; statuses {d["statuses"]}")')"
+echo "ingest error responses: $ingest_errors"
+awk '{ print $3 * 1000 }' "$queries" | sort -n | awk -v errs="$query_errors" '
+  { v[NR] = $1 } END { if (NR) printf "queries: %d, latency ms p50 %.0f p99 %.0f max %.0f; error responses %d\n",
+    NR, v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1 > NR ? NR : int(NR * 0.99) + 1], v[NR], errs }'
+awk 'NR > 1 { for (i = 2; i <= 4; i++) { if ($i > peak[i]) peak[i] = $i; last[i] = $i } if (NR == 2) for (i = 2; i <= 4; i++) first[i] = $i }
+  END { for (i = 2; i <= 4; i++) printf "RSS n%d: first %.0f MiB, peak %.0f MiB, final %.0f MiB\n", i - 1, first[i] / 1024, peak[i] / 1024, last[i] / 1024 }' "$rss"
+echo "RSS samples every 5 s (KiB): first and last three"
+sed -n '2,4p' "$rss"; tail -3 "$rss"
+
+# Every acknowledged event is there (plus the capacity run's, plus any
+# stored-but-unacknowledged in-flight batches).
+want=$(( acked_events + capacity_events ))
+count=$(curl -s -m 120 -G "${URL[$LEADER]}/api/data" --data-urlencode "q=select count(*) from stream for no_cache" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["Rows"][0][0])' 2>/dev/null || echo 0)
+echo "stored: $count events (acknowledged in both runs: at least $want)"
+status=0
+[ "$count" -ge "$want" ] || { echo "FAIL: fewer events stored than acknowledged"; status=1; }
+[ "$ingest_errors" = 0 ] && [ "$query_errors" = 0 ] || { echo "FAIL: error responses"; status=1; }
+[ -n "${SUSTAINED_KEEP:-}" ] && cp "$rss" "$queries" "$LOAD_DIR/summary.json" "$SUSTAINED_KEEP/" 2>/dev/null
+exit $status
