@@ -1,6 +1,8 @@
 #include "actors/alert_actor.hpp"
 
 #include "actors/alert_schedule.hpp"
+#include "actors/alert_smtp.hpp"
+#include "actors/internal_ingest.hpp"
 #include "actors/alert_webhook.hpp"
 #include "actors/messages.hpp"
 #include "actors/store_source.hpp"
@@ -138,32 +140,20 @@ std::string clef_notification(const meta::alert_info& a) {
          "\",\"@mt\":\"Alert {Title} fired\",\"@l\":\"Warning\"," + a.pending_json.substr(1);
 }
 
-/// Sends what the apps printed to this node's CLEF ingestion.
-void forward_app_output(alert_state& st) {
+/// Stores what the apps printed as events, through the committer.
+void forward_app_output(caf::stateful_actor<alert_state>* self) {
+  auto& st = self->state;
   for (auto& [command, app] : st.apps) {
     auto lines = app->read_lines();
     if (lines.empty())
       continue;
-    std::string body;
-    for (auto& line : lines) {
-      if (!line.empty() && line.front() == '{') {
-        body += line;
-      } else {
-        body += "{\"@t\":\"" + iso_ms(unix_ms_now()) + "\",\"@mt\":\"";
-        json_escape_into(body, line);
-        body += "\",\"App\":\"";
-        json_escape_into(body, command);
-        body += "\"}";
-      }
-      body += '\n';
-    }
-    if (st.opts.ingest_uri->empty()) {
-      spdlog::info("apps: '{}' printed {} line(s) (no ingest URI)", command, lines.size());
+    if (!st.opts.committer) {
+      spdlog::info("apps: '{}' printed {} line(s) (no committer)", command, lines.size());
       continue;
     }
-    auto r = post_json(*st.opts.ingest_uri, body, st.opts.webhook_timeout);
-    if (!r.ok())
-      spdlog::warn("apps: cannot ingest {} line(s) of '{}': {}", lines.size(), command, r.error);
+    storage::record_batch batch;
+    clef_lines_to_batch(lines, "App", command, batch);
+    commit_internal(self, st.opts.committer, std::move(batch), "apps: output of '" + command + "'");
   }
 }
 
@@ -196,60 +186,109 @@ std::optional<std::string> evaluate(const alert_state& st, const meta::alert_inf
   return query::to_seq_json(result);
 }
 
-/// Sends the pending notification of `a` if its backoff allows; returns
-/// whether nothing is pending afterwards.
+/// Mails the notification of `a` through `mail`.
+webhook_result send_email(const alert_state& st, const meta::alert_info& a,
+                          const email_output& mail) {
+  std::string password;
+  if (!mail.password_secret.empty()) {
+    auto secret = st.opts.read_secret ? st.opts.read_secret(mail.password_secret) : std::nullopt;
+    if (!secret)
+      return {0, "smtp: secret '" + mail.password_secret + "' is not set on this node"};
+    password = std::move(*secret);
+  }
+  return send_mail(mail, password, compose_alert_mail(mail, a.pending_json, unix_ms_now()),
+                   st.opts.smtp_timeout);
+}
+
+/// Sends the pending notification of `a` to every output that has not taken
+/// it yet, if its backoff allows; returns whether nothing is pending
+/// afterwards.
 bool deliver_pending(alert_state& st, const meta::alert_info& a) {
   auto now = std::chrono::steady_clock::now();
   auto& d = st.deliveries[a.id];
   if (now < d.next_at)
     return false;
-  auto url = webhook_of(a);
-  webhook_result r;
+  bool feed = a.pending_json == feed_marker;
+  std::string errors;
+  auto failed = [&](const std::string& e) { errors += (errors.empty() ? "" : "; ") + e; };
+  std::string outputs;
+  auto used = [&](const char* name) { outputs += (outputs.empty() ? "" : ",") + std::string{name}; };
   if (auto cmd = app_of(a); !cmd.empty()) {
-    auto& app = st.apps[cmd];
-    if (!app)
-      app = std::make_unique<app_process>(cmd);
-    bool written = false;
-    try {
-      if (a.pending_json == feed_marker)
-        written = feed_window(st, a, feed_filter_of(a).value_or(""), *app);
+    used("app");
+    if (!d.app_done) {
+      auto& app = st.apps[cmd];
+      if (!app)
+        app = std::make_unique<app_process>(cmd);
+      bool written = false;
+      try {
+        written = feed ? feed_window(st, a, feed_filter_of(a).value_or(""), *app)
+                       : app->write_line(clef_notification(a));
+      } catch (const query::query_error& e) {
+        spdlog::error("alerts: {}: feed filter failed: {}", a.id, e.what());
+        written = true; // retrying cannot fix the filter
+      }
+      if (written)
+        d.app_done = true;
       else
-        written = app->write_line(clef_notification(a));
-    } catch (const query::query_error& e) {
-      spdlog::error("alerts: {}: feed filter failed: {}", a.id, e.what());
-      written = true; // retrying cannot fix the filter
+        failed("app '" + cmd + "' is not running");
     }
-    if (!written)
-      r.error = "app '" + cmd + "' is not running";
   }
-  if (a.pending_json == feed_marker)
-    url.clear(); // feeds go to apps only
-  if (r.ok() && !url.empty())
-    r = post_json(url, a.pending_json, st.opts.webhook_timeout);
-  if (r.ok()) {
+  // Feeds go to apps only.
+  if (auto url = webhook_of(a); !url.empty() && !feed) {
+    used("webhook");
+    if (!d.webhook_done) {
+      auto r = post_json(url, a.pending_json, st.opts.webhook_timeout);
+      if (r.ok())
+        d.webhook_done = true;
+      else
+        failed("webhook: " + r.error);
+    }
+  }
+  std::optional<email_output> mail;
+  if (auto err = parse_email_output(a.notification_json, mail); err && !feed)
+    failed("email: " + *err); // stored before validation existed: give up below
+  if (mail && !feed) {
+    used("email");
+    if (!d.email_done) {
+      auto r = send_email(st, a, *mail);
+      if (r.ok())
+        d.email_done = true;
+      else
+        failed(r.error);
+    }
+  }
+  auto finish = [&](std::string error) {
+    if (!feed)
+      st.opts.board->add_sent({a.id, a.title, a.last_window_end_ms, unix_ms_now(), outputs,
+                               std::move(error)});
+    st.deliveries.erase(a.id);
+  };
+  if (errors.empty()) {
     if (auto cleared = st.meta->clear_alert_pending(a.id, a.last_window_end_ms); !cleared) {
       spdlog::warn("alerts: {}: cannot clear the delivered notification: {}", a.id,
                    cleared.error().message);
       return false;
     }
-    if (!url.empty())
-      spdlog::info("alerts: {} ({}) window {} notified", a.id, a.title,
-                   iso_ms(a.last_window_end_ms));
-    st.deliveries.erase(a.id);
+    if (!feed)
+      spdlog::info("alerts: {} ({}) window {} notified ({})", a.id, a.title,
+                   iso_ms(a.last_window_end_ms), outputs.empty() ? "no outputs" : outputs);
+    st.opts.board->clear_error(a.id);
+    finish({});
     return true;
   }
   ++d.attempts;
+  st.opts.board->set_error(a.id, {errors, unix_ms_now(), d.attempts});
   if (d.attempts >= st.opts.max_attempts) {
     spdlog::error("alerts: {}: giving up the notification of window {} after {} attempts: {}",
-                  a.id, iso_ms(a.last_window_end_ms), d.attempts, r.error);
+                  a.id, iso_ms(a.last_window_end_ms), d.attempts, errors);
     (void)st.meta->clear_alert_pending(a.id, a.last_window_end_ms);
-    st.deliveries.erase(a.id);
+    finish("gave up after " + std::to_string(d.attempts) + " attempts: " + errors);
     return true;
   }
   auto delay = retry_delay_ms(d.attempts, 200, 30000);
   d.next_at = now + std::chrono::milliseconds(delay);
-  spdlog::warn("alerts: {}: webhook attempt {} failed ({}); retrying in {} ms", a.id, d.attempts,
-               r.error, delay);
+  spdlog::warn("alerts: {}: delivery attempt {} failed ({}); retrying in {} ms", a.id, d.attempts,
+               errors, delay);
   return false;
 }
 
@@ -297,7 +336,8 @@ void run_alert(alert_state& st, meta::alert_info a, int64_t now_ms) {
 }
 
 /// One round over every enabled alert.
-void run_round(alert_state& st) {
+void run_round(caf::stateful_actor<alert_state>* self) {
+  auto& st = self->state;
   try {
     if (!st.meta) {
       auto opened = meta::metastore::open(st.opts.metastore_uri);
@@ -320,7 +360,7 @@ void run_round(alert_state& st) {
       if (!a.is_disabled && a.interval_ms > 0 && a.window_ms > 0)
         run_alert(st, std::move(a), now);
     }
-    forward_app_output(st);
+    forward_app_output(self);
   } catch (const std::exception& e) {
     // Reconnect next round: the session may be broken.
     spdlog::warn("alerts: round failed: {}", e.what());
@@ -353,7 +393,7 @@ caf::behavior alert_actor(caf::stateful_actor<alert_state>* self, alert_options 
       auto& st = self->state;
       if (!st.active || activation != st.activation)
         return;
-      run_round(st);
+      run_round(self);
       self->delayed_send(self, st.opts.poll, tick_atom::value, activation);
     },
   };

@@ -19,17 +19,26 @@
 /// that one notification again (at-least-once at that point); payloads carry
 /// AlertId + WindowEnd for receivers that deduplicate.
 ///
+/// Outputs of one notification: webhook (alert_webhook.hpp), email
+/// (alert_email.hpp, alert_smtp.hpp) and app. Each output is retried until
+/// it succeeded once, so a failing mail server does not make the webhook
+/// receive the notification twice (while this leader lives).
+///
 /// Apps (actors/alert_app.hpp): an alert whose Notify names an "app"
 /// command gets its notifications written to that app's stdin as CLEF
-/// lines; the app's stdout lines are POSTed back to this node as events.
+/// lines; the app's stdout lines become events through the committer
+/// (actors/internal_ingest.hpp), with no HTTP and no API key.
 ///
 /// Runs detached: queries and SQL block.
 #include "actors/alert_app.hpp"
+#include "actors/alert_board.hpp"
 #include "storage/event_store.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,16 +66,25 @@ struct alert_options {
   std::chrono::milliseconds round_budget{1000};
   /// Give up a notification after this many failed attempts.
   unsigned max_attempts = 10;
-  /// Where app output lines are POSTed as CLEF (this node's
-  /// http://host:port/ingest/clef); filled in once the listener is bound,
-  /// before the node can lead. Empty: app output is only logged.
-  std::shared_ptr<std::string> ingest_uri = std::make_shared<std::string>();
+  /// Bound of one SMTP submission (connect, TLS, AUTH, DATA).
+  std::chrono::milliseconds smtp_timeout{5000};
+  /// The committer that stores app output lines (null: only logged).
+  caf::actor committer;
+  /// Delivery errors and recent notifications, shown by /api/alerts.
+  std::shared_ptr<alert_board> board = std::make_shared<alert_board>();
+  /// Reads a node secret by name (the SMTP password); nullopt if unset or
+  /// unreadable. Null: no secrets available.
+  std::function<std::optional<std::string>(const std::string&)> read_secret;
 };
 
 /// Backoff of one alert's pending notification.
 struct alert_delivery {
   unsigned attempts = 0;
   std::chrono::steady_clock::time_point next_at{};
+  /// Outputs that already took this notification (not sent again).
+  bool app_done = false;
+  bool webhook_done = false;
+  bool email_done = false;
 };
 
 struct alert_state {

@@ -1,13 +1,22 @@
 /// Alert endpoints:
 ///   GET /api/alerts                 (Read)  every alert with its schedule state
+///   GET /api/alerts/notifications   (Read)  the leader's recent notifications
 ///   POST /api/alerts                (Write) {Title, Query, WindowMs, IntervalMs,
-///                                            SuppressionMs, Notify:{webhook, app}}
+///                                            SuppressionMs, Notify:{webhook, app,
+///                                            events, email:{...}}}
+///   PUT /api/alerts/{id}            (Write) same body: replaces the definition,
+///                                           keeps the schedule state
 ///   DELETE /api/alerts/{id}         (Write)
+/// Notify.email is described in actors/alert_email.hpp. Listed alerts carry
+/// the leader's last delivery error (LastError, LastErrorUtc,
+/// DeliveryAttempts) from actors/alert_board.hpp.
 /// camelCase keys (title, query, windowMs, ...) are accepted too. The query
 /// must compile; it fires when it returns at least one row (use `having`).
 /// Threading: like net/admin_routes.cpp, each request opens a short-lived
 /// metastore session on the query pool.
 #include "net/alert_routes.hpp"
+
+#include "actors/alert_email.hpp"
 
 #include "net/auth.hpp"
 #include "net/reply_to.hpp"
@@ -73,7 +82,7 @@ void add_utc(std::string& out, const char* name, int64_t ms) {
   out += '"';
 }
 
-void write_alert(std::string& out, const meta::alert_info& a) {
+void write_alert(std::string& out, const meta::alert_info& a, const alert_board* board) {
   out += '{';
   add_string(out, "Id", a.id);
   add_string(out, "Title", a.title);
@@ -89,6 +98,16 @@ void write_alert(std::string& out, const meta::alert_info& a) {
   add_utc(out, "SuppressedUntilUtc", a.suppressed_until_ms);
   add_raw(out, "NotificationPending", a.pending_json.empty() ? "false" : "true");
   add_utc(out, "CreatedUtc", a.created_ms);
+  auto err = board ? board->error_of(a.id) : std::nullopt;
+  if (err) {
+    add_string(out, "LastError", err->error);
+    add_utc(out, "LastErrorUtc", err->at_ms);
+    add_raw(out, "DeliveryAttempts", std::to_string(err->attempts));
+  } else {
+    add_raw(out, "LastError", "null");
+    add_raw(out, "LastErrorUtc", "null");
+    add_raw(out, "DeliveryAttempts", "0");
+  }
   out += '}';
 }
 
@@ -129,6 +148,9 @@ std::optional<std::string> parse_alert(const std::string& text, meta::alert_info
     if (!notify["webhook"].get(url) && url.rfind("http://", 0) != 0)
       return "Notify.webhook must be an http:// URL";
     out.notification_json = simdjson::to_string(notify);
+    std::optional<email_output> mail;
+    if (auto err = parse_email_output(out.notification_json, mail))
+      return err;
   }
   if (out.title.empty())
     return "Title is required";
@@ -150,11 +172,11 @@ std::optional<std::string> parse_alert(const std::string& text, meta::alert_info
 
 } // namespace
 
-void add_alert_routes(router& r, const node_services& s) {
+void add_alert_routes(router& r, const node_services& s, std::shared_ptr<alert_board> board) {
   r.add(http::verb::get, "/api/alerts", "alerts",
         with_metastore(s, meta::permission::read,
-                       [](meta::metastore& m, const reply_to& reply, const std::string&,
-                          const request_info&) {
+                       [board](meta::metastore& m, const reply_to& reply, const std::string&,
+                               const request_info&) {
                          auto list = m.list_alerts();
                          if (!list)
                            return reply.error(http::status::service_unavailable,
@@ -163,14 +185,34 @@ void add_alert_routes(router& r, const node_services& s) {
                          for (const auto& a : *list) {
                            if (body.size() > 1)
                              body += ',';
-                           write_alert(body, a);
+                           write_alert(body, a, board.get());
                          }
                          reply.json(http::status::ok, body + "]");
                        }));
+  r.add(http::verb::get, "/api/alerts/notifications", "alerts",
+        require_read(s, [board](request& req, const request_info&, responder respond) {
+          std::string body = "[";
+          for (const auto& n : board ? board->recent() : std::vector<alert_board::sent>{}) {
+            if (body.size() > 1)
+              body += ',';
+            body += '{';
+            add_string(body, "AlertId", n.alert_id);
+            add_string(body, "Title", n.title);
+            add_utc(body, "WindowEndUtc", n.window_end_ms);
+            add_utc(body, "SentUtc", n.at_ms);
+            add_string(body, "Outputs", n.outputs);
+            if (n.error.empty())
+              add_raw(body, "Error", "null");
+            else
+              add_string(body, "Error", n.error);
+            body += '}';
+          }
+          respond(json_response(req, http::status::ok, body + "]"));
+        }));
   r.add(http::verb::post, "/api/alerts", "alerts",
         with_metastore(s, meta::permission::write,
-                       [](meta::metastore& m, const reply_to& reply, const std::string& body,
-                          const request_info&) {
+                       [board](meta::metastore& m, const reply_to& reply, const std::string& body,
+                               const request_info&) {
                          meta::alert_info a;
                          if (auto err = parse_alert(body, a))
                            return reply.error(http::status::bad_request, *err);
@@ -179,8 +221,34 @@ void add_alert_routes(router& r, const node_services& s) {
                            return reply.error(http::status::service_unavailable,
                                               created.error().message);
                          std::string out;
-                         write_alert(out, *created);
+                         write_alert(out, *created, board.get());
                          reply.json(http::status::created, std::move(out));
+                       }));
+  r.add(http::verb::put, "/api/alerts/*", "alerts",
+        with_metastore(s, meta::permission::write,
+                       [board](meta::metastore& m, const reply_to& reply, const std::string& body,
+                               const request_info& info) {
+                         meta::alert_info a;
+                         a.id = info.path.substr(std::string_view{"/api/alerts/"}.size());
+                         if (auto err = parse_alert(body, a))
+                           return reply.error(http::status::bad_request, *err);
+                         auto updated = m.update_alert(a);
+                         if (!updated)
+                           return reply.error(http::status::service_unavailable,
+                                              updated.error().message);
+                         if (!*updated)
+                           return reply.error(http::status::not_found, "no alert " + a.id);
+                         auto list = m.list_alerts();
+                         if (!list)
+                           return reply.error(http::status::service_unavailable,
+                                              list.error().message);
+                         for (const auto& stored : *list)
+                           if (stored.id == a.id) {
+                             std::string out;
+                             write_alert(out, stored, board.get());
+                             return reply.json(http::status::ok, std::move(out));
+                           }
+                         reply.error(http::status::not_found, "no alert " + a.id);
                        }));
   r.add(http::verb::delete_, "/api/alerts/*", "alerts",
         with_metastore(s, meta::permission::write,

@@ -225,6 +225,12 @@ public:
   /// All alerts ordered by creation time, then id.
   expected<std::vector<alert_info>> list_alerts();
 
+  /// Replaces the definition of alert `a.id` (title, description, query,
+  /// window, interval, suppression, notification, disabled) and keeps its
+  /// schedule state; returns whether it existed.
+  /// @pre a.interval_ms > 0 && a.window_ms > 0
+  expected<bool> update_alert(const alert_info& a);
+
   /// Deletes an alert; returns whether it existed.
   expected<bool> remove_alert(std::string_view id);
 

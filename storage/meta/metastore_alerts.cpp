@@ -83,6 +83,22 @@ expected<std::vector<alert_info>> metastore::list_alerts() {
   });
 }
 
+expected<bool> metastore::update_alert(const alert_info& a) {
+  return detail::guarded("update_alert(" + a.id + ")", [&] {
+    long long window = a.window_ms, interval = a.interval_ms, suppression = a.suppression_ms;
+    int disabled = a.is_disabled ? 1 : 0;
+    soci::statement st
+      = (sql_->prepare << "UPDATE alerts SET title = :t, description = :d, query = :q,"
+                          " window_ms = :w, interval_ms = :i, suppression_ms = :s,"
+                          " notification_json = :n, is_disabled = :dis WHERE id = :id",
+         soci::use(a.title), soci::use(a.description), soci::use(a.query), soci::use(window),
+         soci::use(interval), soci::use(suppression), soci::use(a.notification_json),
+         soci::use(disabled), soci::use(a.id));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  });
+}
+
 expected<bool> metastore::remove_alert(std::string_view id) {
   return detail::guarded("remove_alert(" + std::string{id} + ")", [&] {
     std::string key{id};

@@ -29,6 +29,8 @@ DELETE  /api/signals/*               /api/signals/signal-x         Write
 GET     /api/alerts                  /api/alerts                   Read
 POST    /api/alerts                  /api/alerts                   Write
 DELETE  /api/alerts/*                /api/alerts/alert-x           Write
+PUT     /api/alerts/*                /api/alerts/alert-x           Write
+GET     /api/alerts/notifications    /api/alerts/notifications     Read
 GET     /api/retentionpolicies       /api/retentionpolicies        Read
 POST    /api/retentionpolicies       /api/retentionpolicies        Setup
 DELETE  /api/retentionpolicies/*     /api/retentionpolicies/rp-x   Setup

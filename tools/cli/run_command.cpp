@@ -172,6 +172,14 @@ int run_command(int argc, char** argv) {
     alert_opts.metastore_uri = local_metastore_uri(root);
   alert_opts.store = store;
   alert_opts.max_query_memory = static_cast<size_t>(cfg.get_int("query.maxMemoryBytes"));
+  // App output goes straight to the committer: no HTTP, no API key.
+  alert_opts.committer = committer;
+  alert_opts.read_secret = [root, cfg](const std::string& name) -> std::optional<std::string> {
+    auto value = read_secret(root, cfg, name);
+    if (!value || !*value)
+      return std::nullopt;
+    return **value;
+  };
   auto alerts = sys.spawn<caf::detached>(alert_actor, alert_opts);
   auto dispatcher = sys.spawn(dispatcher_actor, std::vector<caf::actor>{committer, alerts});
 
@@ -230,8 +238,6 @@ int run_command(int argc, char** argv) {
     bound_uris.push_back(uri.substr(0, uri.rfind(':') + 1) + std::to_string(port));
     spdlog::info("listening on {}", bound_uris.back());
   }
-  if (!bound_uris.empty() && bound_uris.front().rfind("http://", 0) == 0)
-    *alert_opts.ingest_uri = bound_uris.front() + "/ingest/clef";
 
   // 6. Consensus, membership and auth share the node's metastore.
   auto metastore_uri = node_metastore_uri(root, cfg);
@@ -326,7 +332,7 @@ int run_command(int argc, char** argv) {
   net::add_query_routes(routes, services);
   net::add_cluster_routes(routes, services);
   net::add_admin_routes(routes, services);
-  net::add_alert_routes(routes, services);
+  net::add_alert_routes(routes, services, alert_opts.board);
   net::add_storage_routes(routes, services);
   net::add_ui_routes(routes, services);
 
