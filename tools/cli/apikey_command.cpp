@@ -1,6 +1,7 @@
 /// `cairn apikey create|list|remove` against the node's metastore.
 #include "storage/meta/metastore.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/node_metastore.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -16,8 +17,21 @@ int apikey_command(int argc, char** argv) {
   args a{argc, argv, 3, {"title", "permissions", "minimum-level", "applied-properties"}};
   auto root = a.storage_root();
   std::filesystem::create_directories(root);
-  auto store = meta::metastore::open("sqlite:" +
-                                     (std::filesystem::path{root} / "metastore.db").string());
+  // The node's metastore: PostgreSQL when the node is in a cluster (keys
+  // made in the local SQLite file would never reach the nodes).
+  config cfg;
+  try {
+    cfg = config::load(root);
+  } catch (const config_error& e) {
+    std::cerr << "cairn apikey: " << e.message << "\n";
+    return usage;
+  }
+  auto uri = node_metastore_uri(root, cfg);
+  if (!uri) {
+    std::cerr << "cairn apikey: cannot choose the metastore: " << uri.error().message << "\n";
+    return failure;
+  }
+  auto store = meta::metastore::open(*uri);
   if (!store) {
     std::cerr << "cairn apikey: cannot open the metastore: " << store.error().message << "\n";
     return failure;
