@@ -4,6 +4,7 @@
 #include "actors/retention_actor.hpp"
 
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -97,7 +98,11 @@ void connect_peer(connector_ptr self, const std::string& address) {
     return;
   auto host = address.substr(0, colon);
   auto port = static_cast<uint16_t>(std::stoi(address.substr(colon + 1)));
-  auto gate = self->system().middleman().remote_actor(host, port);
+  // TLS when the node was configured with a cluster certificate (the
+  // OpenSSL manager is loaded only then).
+  auto gate = self->system().has_openssl_manager()
+                ? caf::openssl::remote_actor(self->system(), host, port)
+                : self->system().middleman().remote_actor(host, port);
   if (!gate) {
     spdlog::debug("cluster: peer {} not reachable: {}", address, to_string(gate.error()));
     return;

@@ -26,6 +26,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
@@ -66,7 +68,18 @@ bool intercept_for_follower(const cluster_view& view, boost::asio::io_context& i
   if (info.path == "/health" || info.path == "/metrics" || info.path == "/api/events/stream" ||
       info.path == "/" || info.path.starts_with("/ui/"))
     return false;
-  if (view.get().acting_leader)
+  auto role = view.get();
+  if (role.acting_leader)
+    return false;
+  // No leader at all (an election, or the metastore down so nobody can hold
+  // the lease): reads are answered from this node's own replica instead of
+  // being held and refused, so searches keep working through a metastore
+  // outage (tests/fault/pg_outage.sh). They may miss the newest events not
+  // yet replicated here. Writes and admin calls still wait for a leader.
+  bool read = req.method() == net::http::verb::get &&
+              (info.path == "/api/events" || info.path.starts_with("/api/events/") ||
+               info.path == "/api/data");
+  if (read && !role.follower)
     return false;
   if (!req[net::forwarded_header].empty()) {
     // Forwarded to us but we are not (or no longer) the leader: never
@@ -142,8 +155,22 @@ int run_command(int argc, char** argv) {
     }
     cluster_key = **key;
     caf_cfg.load<caf::io::middleman>();
+    // TLS on the cluster port: CAF's OpenSSL manager wraps the middleman's
+    // connections; publish/remote_actor then go through caf::openssl.
+    if (!cfg.get("cluster.certificatePath").empty()) {
+      caf_cfg.load<caf::openssl::manager>();
+      caf_cfg.openssl_certificate = cfg.get("cluster.certificatePath");
+      caf_cfg.openssl_key = cfg.get("cluster.privateKeyPath");
+      caf_cfg.openssl_cafile = cfg.get("cluster.caPath");
+    }
     // Notice hung peers (SIGSTOP) instead of waiting forever.
     caf_cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
+    // ... and drop a connection silent for three heartbeats: a hung peer
+    // (SIGSTOP, partition) then goes DOWN in ~1.5 s and leaves the peer set,
+    // instead of holding a new leader's catch-up pull for its full request
+    // timeout (tests/fault/leader_pause.sh, lease 2 s: a new leader 7.2 s
+    // after the pause before, 2.1 s after).
+    caf_cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::milliseconds(1500)});
   }
   caf::actor_system sys{caf_cfg};
   auto tick = std::chrono::milliseconds(cfg.get_int("cluster.tickMs"));
@@ -272,13 +299,16 @@ int run_command(int argc, char** argv) {
     auto endpoint = sys.spawn(cluster_endpoint_actor, identity.id, committer, store,
                               std::shared_ptr<const share_executor>{share_exec});
     auto gate = sys.spawn(cluster_gate_actor, identity.id, cluster_key, endpoint);
-    auto published = sys.middleman().publish(gate, port, host.c_str(), true);
+    auto published = sys.has_openssl_manager()
+                       ? caf::openssl::publish(gate, port, host.c_str(), true)
+                       : sys.middleman().publish(gate, port, host.c_str(), true);
     if (!published) {
       spdlog::critical("cannot open the cluster port {}: {}", cluster_listen,
                        to_string(published.error()));
       exit_code = failure;
     } else {
-      spdlog::info("cluster port listening on {}:{}", host, *published);
+      spdlog::info("cluster port listening on {}:{}{}", host, *published,
+                   sys.has_openssl_manager() ? " (TLS)" : "");
       co.self.cluster_uri = host + ":" + std::to_string(*published);
     }
     auto connector = sys.spawn<caf::detached>(peer_connector_actor, identity.id, cluster_key,
