@@ -1,6 +1,7 @@
 // Drives the web UI in Debian's chromium through playwright-core:
 // search, expand, click-to-filter, filter error marking, live tail, SQL with
-// bar and time charts, trace waterfall, cluster page, settings (signal, API
+// bar and time charts, trace waterfall, cluster page, alerts (create, edit,
+// delete through the form), settings (signal, API
 // key shown once, sign-in). Fails on any console error or page error except
 // the HTTP errors a step provokes on purpose.
 //   node ui_test.mjs <node url> <artifact dir>
@@ -161,6 +162,56 @@ try {
   await page.waitForSelector('#cluster-storage tbody tr');
   check(await page.locator('#cluster-nodes tbody tr').count() >= 1, 'cluster page lists the node with its storage figures');
   await shot('cluster');
+
+  // -- Alerts: create through the form, list, edit (PUT), delete ------------------------------
+  const alertsApi = async () => (await fetch(`${url}/api/alerts`)).json();
+  await page.goto(`${url}/#/alerts`);
+  await page.waitForSelector('#no-alerts');
+  await page.getByLabel('Alert title', { exact: true }).fill('Checkout errors');
+  await page.getByLabel('Alert query', { exact: true }).fill("select count(*) as n from stream where @Level = 'Error' having n > 1000000");
+  await page.getByLabel('Window (seconds)', { exact: true }).fill('120');
+  await page.getByLabel('Interval (seconds)', { exact: true }).fill('30');
+  await page.getByLabel('Webhook URL', { exact: true }).fill('http://127.0.0.1:9/hook');
+  await page.getByRole('button', { name: 'Create alert' }).click();
+  await page.locator('#alerts tbody tr', { hasText: 'Checkout errors' }).waitFor();
+  let stored = await alertsApi();
+  check(stored.length === 1 && stored[0].WindowMs === 120000 && stored[0].IntervalMs === 30000 &&
+        stored[0].Notify.webhook === 'http://127.0.0.1:9/hook' && !stored[0].Notify.email,
+    'alert created through the form (window 2 min, every 30 s, webhook)');
+  const row = page.locator('#alerts tbody tr', { hasText: 'Checkout errors' });
+  check((await row.textContent()).includes('2 min') && (await row.textContent()).includes('webhook'),
+    'the alert is listed with its window and outputs');
+  check(await page.getByText('No notifications sent since this leader started.').count() === 1,
+    'recent notifications section shown (none sent: the alert never fires)');
+  // A query that does not compile is refused with the server's message.
+  allowed = /status of 400/;
+  await row.getByRole('button', { name: 'Edit' }).click();
+  check(await page.getByLabel('Alert title', { exact: true }).inputValue() === 'Checkout errors', 'Edit fills the form');
+  await page.getByLabel('Alert query', { exact: true }).fill('select count(*) from stream where = =');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.waitForFunction(() => document.getElementById('alert-form-error')?.textContent.startsWith('Query'));
+  allowed = null;
+  await page.getByLabel('Alert title', { exact: true }).fill('Checkout errors (edited)');
+  await page.getByLabel('Alert query', { exact: true }).fill("select count(*) as n from stream where @Level = 'Error' having n > 999999");
+  await page.getByLabel('Suppression (seconds)', { exact: true }).fill('300');
+  await page.getByLabel('SMTP host', { exact: true }).fill('127.0.0.1');
+  await page.getByLabel('Mail from', { exact: true }).fill('cairn@example.com');
+  await page.getByLabel('Mail to', { exact: true }).fill('ops@example.com, dev@example.com');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.locator('#alerts tbody tr', { hasText: 'Checkout errors (edited)' }).waitFor();
+  stored = await alertsApi();
+  check(stored.length === 1 && stored[0].Title === 'Checkout errors (edited)' && stored[0].SuppressionMs === 300000 &&
+        stored[0].Query.includes('999999') && stored[0].Notify.webhook === 'http://127.0.0.1:9/hook' &&
+        JSON.stringify(stored[0].Notify.email.to) === '["ops@example.com","dev@example.com"]',
+    'alert edited in place (PUT): title, query, suppression, email output added, webhook kept');
+  check(stored[0].LastError === null && stored[0].DeliveryAttempts === 0 &&
+        (await page.locator('#alerts tbody tr').first().textContent()).includes('webhook, email'),
+    'delivery state and outputs shown');
+  await shot('alerts');
+  page.once('dialog', d => d.accept());
+  await page.locator('#alerts tbody tr', { hasText: 'Checkout errors (edited)' }).getByRole('button', { name: 'Delete' }).click();
+  await page.waitForSelector('#no-alerts');
+  check((await alertsApi()).length === 0, 'alert deleted from the page');
 
   // -- Settings: a signal becomes a one-click filter ---------------------------------------------
   await page.goto(`${url}/#/settings`);

@@ -1,8 +1,9 @@
 // Cluster page: /api/cluster every 2 s (role, epoch, generation, heartbeat
-// age, data age as replication lag, health) and, where the node serves it,
+// age, data age as replication lag, health, the leader's active
+// notifications) and, where the node serves it,
 // /api/storage (buffered/indexed bytes and events).
 import { api } from './api.js';
-import { h, setChildren } from './dom.js';
+import { h, setChildren, formatTime } from './dom.js';
 
 function bytes(n) {
   if (typeof n !== 'number') return '';
@@ -21,7 +22,8 @@ export function mount(root) {
   const nodes = h('div', {});
   const storage = h('div', {});
   const status = h('div', { class: 'status-line' });
-  root.append(h('h3', {}, 'Nodes'), nodes, status, storage);
+  const notes = h('div', { id: 'cluster-notifications' });
+  root.append(h('h3', {}, 'Nodes'), nodes, notes, status, storage);
   let storageSupported = true;
   let timer = null;
 
@@ -44,6 +46,10 @@ export function mount(root) {
             h('td', { class: 'mono' }, n.ApiUri || ''),
             h('td', { class: 'mono' }, n.ShardId || ''));
         }))));
+      // Cairn's own notifications (disk, replication) sit on the leader's entry.
+      const active = list.flatMap(n => n.Notifications || []);
+      setChildren(notes, active.length ? h('ul', { class: 'notifications' }, active.map(x =>
+        h('li', {}, `${x.Kind} (${x.Subject}): ${x.Value} over ${x.Threshold}, since ${formatTime(x.SinceUtc)}`))) : null);
       status.textContent = `Updated ${new Date().toLocaleTimeString()} · refreshes every 2 s`;
     } catch (err) {
       status.textContent = `Cannot read /api/cluster: ${err.message}`;

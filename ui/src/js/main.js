@@ -5,9 +5,10 @@ import * as events from './events.js';
 import * as queries from './queries.js';
 import * as traces from './traces.js';
 import * as cluster from './cluster.js';
+import * as alerts from './alerts.js';
 import * as settings from './settings.js';
 
-const pages = { events, queries, traces, cluster, settings };
+const pages = { events, queries, traces, alerts, cluster, settings };
 const main = document.getElementById('page');
 let cleanup = null;
 
