@@ -105,6 +105,14 @@ constexpr std::array registry{
                "Shard identity; a replacement node takes over the shards of the node it replaces"},
   setting_spec{"node.manualLeader", setting_kind::boolean, "false",
                "Manual (DR) mode: hold the lease permanently until `cairn node demote`"},
+  setting_spec{"notifications.checkIntervalMs", setting_kind::integer, "10000",
+               "How often the leader checks its own health (disk, followers) for notifications",
+               100, 3600000},
+  setting_spec{"notifications.replicationLagSeconds", setting_kind::integer, "60",
+               "A follower further behind than this raises a ReplicationLag notification; no "
+               "follower within it raises NoUpToDateFollower", 1, 86400},
+  setting_spec{"notifications.diskUsagePercent", setting_kind::integer, "90",
+               "Storage file system usage above this raises a DiskUsage notification", 1, 100},
 };
 
 bool iequals(std::string_view a, std::string_view b) {

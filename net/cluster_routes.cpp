@@ -2,11 +2,14 @@
 /// generation, heartbeat age, data age and health, from the metastore's
 /// membership table as the consensus module last read it.
 #include "actors/consensus_actor.hpp"
+#include "actors/notification_board.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/auth.hpp"
+#include "net/event_json.hpp"
 #include "net/node_services.hpp"
 
 #include <chrono>
+#include <cstdio>
 
 namespace cairn::net {
 
@@ -24,6 +27,26 @@ void add_string(std::string& out, const char* name, std::string_view v) {
   out += "\":\"";
   json_escape_into(out, v);
   out += "\"";
+}
+
+/// `,"Notifications":[{Kind, Subject, Value, Threshold, SinceUtc}, ...]`.
+void write_notifications(std::string& out, const std::vector<notification>& active) {
+  out += ",\"Notifications\":[";
+  for (size_t i = 0; i < active.size(); ++i) {
+    const auto& n = active[i];
+    out += i ? ",{" : "{";
+    out += "\"Kind\":\"";
+    out += kind_name(n.kind);
+    out += "\"";
+    add_string(out, "Subject", n.subject);
+    char numbers[96];
+    std::snprintf(numbers, sizeof numbers, ",\"Value\":%.10g,\"Threshold\":%.10g,\"SinceUtc\":\"",
+                  n.value, n.threshold);
+    out += numbers;
+    write_iso8601(out, n.since_ms * 1000000);
+    out += "\"}";
+  }
+  out += ']';
 }
 
 } // namespace
@@ -61,6 +84,10 @@ void add_cluster_routes(router& r, const node_services& s) {
                 add_string(body, "Health",
                            age < s.heartbeat_stale.count() ? (n.health.empty() ? "ok" : n.health)
                                                            : "unreachable: no heartbeat");
+                // Cairn's own notifications live with the leader that checks
+                // them (actors/notifier_actor.hpp).
+                if (n.role == "leader")
+                  write_notifications(body, notification_board::instance().active());
                 body += "}";
               }
               body += "]";

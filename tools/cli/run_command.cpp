@@ -10,6 +10,7 @@
 #include "actors/dispatcher_actor.hpp"
 #include "actors/distributed_query.hpp"
 #include "actors/node_actor.hpp"
+#include "actors/notifier_actor.hpp"
 #include "actors/retention_actor.hpp"
 #include "net/alert_routes.hpp"
 #include "net/http_server.hpp"
@@ -208,7 +209,22 @@ int run_command(int argc, char** argv) {
     return **value;
   };
   auto alerts = sys.spawn<caf::detached>(alert_actor, alert_opts);
-  auto dispatcher = sys.spawn(dispatcher_actor, std::vector<caf::actor>{committer, alerts});
+  // Cairn's own notifications: also leader-only (metastore calls block).
+  notifier_options notify_opts;
+  notify_opts.metastore_uri = alert_opts.metastore_uri;
+  notify_opts.node_name = identity.name;
+  notify_opts.node_id = identity.id;
+  notify_opts.storage_root = root;
+  notify_opts.configured_peers = cfg.get_list("cluster.peers").size();
+  notify_opts.thresholds.lag_seconds =
+    static_cast<double>(cfg.get_int("notifications.replicationLagSeconds"));
+  notify_opts.thresholds.disk_percent =
+    static_cast<double>(cfg.get_int("notifications.diskUsagePercent"));
+  notify_opts.interval = std::chrono::milliseconds(cfg.get_int("notifications.checkIntervalMs"));
+  notify_opts.committer = committer;
+  auto notifier = sys.spawn<caf::detached>(notifier_actor, notify_opts);
+  auto dispatcher =
+    sys.spawn(dispatcher_actor, std::vector<caf::actor>{committer, alerts, notifier});
 
   // 5. HTTP: listen first (port 0 picks a free port), so the membership row
   // can carry the real internal API address; routes are added before any
@@ -406,7 +422,7 @@ int run_command(int argc, char** argv) {
     t.join();
   query_pool.stop();
   query_pool.join();
-  for (auto& a : {indexer, dispatcher, node, consensus, committer, auth, alerts})
+  for (auto& a : {indexer, dispatcher, node, consensus, committer, auth, alerts, notifier})
     anon_send_exit(a, caf::exit_reason::user_shutdown);
   anon_send_exit(retention, caf::exit_reason::user_shutdown);
   for (auto& a : cluster_actors)

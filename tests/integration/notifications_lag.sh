@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Cairn's own notifications in a replicated cluster (issue 8 item 4): with
+# notifications.replicationLagSeconds=2, a follower frozen with SIGSTOP
+# during ingest makes the leader raise ReplicationLag for it (a Warning
+# event naming the Follower, listed on the leader's /api/cluster entry);
+# the other follower stays up to date, so NoUpToDateFollower is not raised.
+# After SIGCONT the follower catches up and the leader clears it
+# (Information event, list empty).
+source "$(dirname "$0")/lib.bash"
+TICK=200
+LEASE=2000
+start_pg_metastore
+setup_replicated_cluster 0 leader
+for n in 1 2 3; do
+  "$CAIRN_BIN" config set --storage "$WORK/n$n" -k notifications.replicationLagSeconds -v 2
+  "$CAIRN_BIN" config set --storage "$WORK/n$n" -k notifications.checkIntervalMs -v 250
+  launch $n
+done
+leader=$(wait_cluster_leader 0) || fail "no leader"
+f=""; for n in 1 2 3; do [ "$n" != "$leader" ] && f=$n; done
+fname="c0-n$f"
+L=${URL[$leader]}
+
+events() { curl -s -m 5 -G "$L/api/events" --data-urlencode "filter=$1" --data-urlencode count=100; }
+count_of() { grep -o '"Id":"event-[^"]*"' | wc -l; }
+post_batch() {
+  printf '{"@t":"2024-03-01T10:00:00Z","@mt":"lag {I}","I":%d}\n' "$1" |
+    curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/vnd.serilog.clef' \
+      --data-binary @- "$L/ingest/clef"
+}
+lag_filter="NotificationKind = 'ReplicationLag' and Follower = '$fname'"
+
+for i in $(seq 1 3); do [ "$(post_batch "$i")" = 201 ] || fail "ingest failed"; done
+kill -STOP "${PID[$f]}"
+t0=$(date +%s%N)
+# Keep committing so the frozen follower falls behind; bounded at ~20 s.
+for i in $(seq 4 100); do
+  [ "$(post_batch "$i")" = 201 ] || fail "ingest failed while $fname is paused"
+  [ "$(events "$lag_filter and Active = true" | count_of)" -ge 1 ] && break
+  sleep 0.2
+done
+raised=$(events "$lag_filter and Active = true")
+[ "$(echo "$raised" | count_of)" = 1 ] || fail "no ReplicationLag Warning for $fname: $raised"
+echo "ReplicationLag for $fname raised $((($(date +%s%N) - t0) / 1000000)) ms after SIGSTOP"
+echo "$raised" | grep -q '"Level":"Warning"' || fail "not a Warning: $raised"
+cluster=$(curl -s -m 5 "$L/api/cluster")
+echo "$cluster" | grep -q "\"Notifications\":\[[^]]*\"Kind\":\"ReplicationLag\",\"Subject\":\"$fname\"" ||
+  fail "/api/cluster does not list the lag of $fname: $cluster"
+[ "$(events "NotificationKind = 'NoUpToDateFollower'" | count_of)" = 0 ] ||
+  fail "NoUpToDateFollower raised although one follower is up to date"
+
+kill -CONT "${PID[$f]}"
+for _ in $(seq 1 200); do
+  [ "$(events "$lag_filter and Active = false" | count_of)" -ge 1 ] && break
+  sleep 0.1
+done
+cleared=$(events "$lag_filter and Active = false")
+[ "$(echo "$cleared" | count_of)" = 1 ] || fail "ReplicationLag of $fname not cleared: $cleared"
+echo "$cleared" | grep -q '"Level":"Information"' || fail "the clear is not Information: $cleared"
+for _ in $(seq 1 40); do
+  curl -s -m 5 "$L/api/cluster" | grep -q '"Notifications":\[\]' && break
+  sleep 0.1
+done
+curl -s -m 5 "$L/api/cluster" | grep -q '"Notifications":\[\]' ||
+  fail "/api/cluster still lists notifications: $(curl -s -m 5 "$L/api/cluster")"
+[ "$(events "$lag_filter" | count_of)" = 2 ] || fail "expected one start and one clear: $(events "$lag_filter")"
+echo "PASS"
