@@ -113,10 +113,30 @@ void check(self_ptr self) {
   }
   storage::record_batch batch;
   clef_lines_to_batch(lines, "NotificationSource", "cairn", batch);
-  commit_internal(self, st.opts.committer, std::move(batch), "notifications");
+  auto before = std::move(st.current);
   st.current = std::move(now);
   notification_board::instance().set(st.current);
   save(st);
+  // If the events are not stored (not leading yet, no quorum), go back to
+  // the previous set so the next check finds the same transitions again,
+  // unless a later check has moved on meanwhile.
+  auto rollback = [self, activation = st.activation, before = std::move(before),
+                   after = serialize_notifications(st.current)](const std::string& why) {
+    auto& st = self->state;
+    spdlog::warn("notifications: events not stored ({}); retrying next check", why);
+    if (!st.active || st.activation != activation || serialize_notifications(st.current) != after)
+      return;
+    st.current = before;
+    notification_board::instance().set(st.current);
+    st.unsaved = true;
+  };
+  self->request(st.opts.committer, std::chrono::seconds(30), ingest_atom::value, std::move(batch))
+    .then(
+      [rollback](const commit_result& r) {
+        if (!r.ok)
+          rollback(r.error);
+      },
+      [rollback](caf::error& err) { rollback(to_string(err)); });
 }
 
 } // namespace

@@ -14,6 +14,8 @@
 ///      after activation so peers can connect), diffs against the active
 ///      set, commits one event per transition, stores the new set and
 ///      publishes it on notification_board::instance() for /api/cluster.
+///      A commit that fails (not leading yet, no quorum) puts the previous
+///      set back, so the same transitions are found and sent again.
 ///   3. Deactivation forgets the set and empties the board; the stored set
 ///      stays for the next leader.
 ///
