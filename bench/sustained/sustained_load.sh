@@ -22,9 +22,10 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--minutes N]" >&2; exit 2 ;;
   esac
 done
-source "$CAIRN_SOURCE_DIR/tests/fault/lib_fault.bash"
-CONNECTIONS=${CONNECTIONS:-4}
+# Defaults differ from the fault scenarios' (set before lib_fault.bash).
 BATCH=${BATCH:-100}
+CONNECTIONS=${CONNECTIONS:-4}
+source "$CAIRN_SOURCE_DIR/tests/fault/lib_fault.bash"
 PERCENT=${PERCENT:-80}
 CAPACITY_S=${CAPACITY_S:-20}
 QUERY_EVERY_S=${QUERY_EVERY_S:-1}
@@ -82,7 +83,9 @@ done
 wait "$query_pid" 2>/dev/null || true
 stop_load
 
-# Step 3: figures.
+# Step 3: figures (raw files kept first when SUSTAINED_KEEP names a directory).
+set +e
+[ -n "${SUSTAINED_KEEP:-}" ] && cp "$rss" "$queries" "$LOAD_DIR/summary.json" "$LOAD_DIR/timeline" "$SUSTAINED_KEEP/" 2>/dev/null
 summary=$(cat "$LOAD_DIR/summary.json")
 acked_batches=$(wc -l <"$LOAD_DIR/acked")
 acked_events=$(( acked_batches + 0 ))
@@ -92,11 +95,12 @@ query_errors=$(awk '$2 != 200' "$queries" | wc -l)
 rate=$(awk -v e="$acked_events" -v m="$minutes" 'BEGIN { printf "%.0f", e / (m * 60) }')
 echo "== sustained load: $minutes min at $PERCENT% of $capacity events/s (capacity run: $capacity_events events)"
 echo "ingest: $acked_events events acknowledged ($rate events/s), latency ms $(echo "$summary" |
-  python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["latency_ms"]; print(f"p50 {l["p50"]} p99 {l["p99"]} max {l["max"]}; statuses {d["statuses"]}")')"
+  python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["latency_ms"]; print("p50 %s p99 %s max %s; statuses %s" % (l["p50"], l["p99"], l["max"], d["statuses"]))')"
 echo "ingest error responses: $ingest_errors"
 awk '{ print $3 * 1000 }' "$queries" | sort -n | awk -v errs="$query_errors" '
-  { v[NR] = $1 } END { if (NR) printf "queries: %d, latency ms p50 %.0f p99 %.0f max %.0f; error responses %d\n",
-    NR, v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1 > NR ? NR : int(NR * 0.99) + 1], v[NR], errs }'
+  { v[NR] = $1 } END { if (!NR) exit; p99 = int(NR * 0.99) + 1; if (p99 > NR) p99 = NR
+    printf "queries: %d, latency ms p50 %.0f p99 %.0f max %.0f; error responses %d\n",
+      NR, v[int(NR * 0.5) + 1], v[p99], v[NR], errs }'
 awk 'NR > 1 { for (i = 2; i <= 4; i++) { if ($i > peak[i]) peak[i] = $i; last[i] = $i } if (NR == 2) for (i = 2; i <= 4; i++) first[i] = $i }
   END { for (i = 2; i <= 4; i++) printf "RSS n%d: first %.0f MiB, peak %.0f MiB, final %.0f MiB\n", i - 1, first[i] / 1024, peak[i] / 1024, last[i] / 1024 }' "$rss"
 echo "RSS samples every 5 s (KiB): first and last three"
@@ -111,5 +115,4 @@ echo "stored: $count events (acknowledged in both runs: at least $want)"
 status=0
 [ "$count" -ge "$want" ] || { echo "FAIL: fewer events stored than acknowledged"; status=1; }
 [ "$ingest_errors" = 0 ] && [ "$query_errors" = 0 ] || { echo "FAIL: error responses"; status=1; }
-[ -n "${SUSTAINED_KEEP:-}" ] && cp "$rss" "$queries" "$LOAD_DIR/summary.json" "$SUSTAINED_KEEP/" 2>/dev/null
 exit $status
