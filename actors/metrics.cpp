@@ -54,6 +54,8 @@ std::string metrics::render() const {
   counter("cairn_indexed_events_total", "Events folded into blocks", indexed_events.load());
   counter("cairn_queries_total", "Queries and searches executed", queries.load());
   counter("cairn_query_errors_total", "Queries that failed", query_errors.load());
+  counter("cairn_queries_abandoned_total", "Queries stopped because the client closed its connection",
+          queries_abandoned.load());
   counter("cairn_lease_acquisitions_total", "Times this node acquired the leader lease",
           lease_acquisitions.load());
   counter("cairn_lease_renewal_failures_total", "Failed lease acquisitions or renewals",

@@ -29,6 +29,7 @@ public:
   std::atomic<uint64_t> indexed_events{0};
   std::atomic<uint64_t> queries{0};
   std::atomic<uint64_t> query_errors{0};
+  std::atomic<uint64_t> queries_abandoned{0}; ///< stopped because the client left
   std::atomic<uint64_t> lease_acquisitions{0};
   std::atomic<uint64_t> lease_renewal_failures{0};
   std::atomic<int64_t> is_leader{0};

@@ -15,9 +15,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+
+#include <sys/socket.h>
 
 namespace cairn::net {
 
@@ -224,7 +227,40 @@ private:
     route_name_ = std::string{m.name};
     auto once = std::make_shared<std::atomic<bool>>(false);
     info_.stream = make_stream_responder(once);
+    info_.client_gone = std::make_shared<std::atomic<bool>>(false);
     (*m.target)(req_, info_, make_responder(keep_alive, once));
+    // The answer is posted to this strand, so it cannot have been sent yet.
+    if (!once->load())
+      watch_client(info_.client_gone);
+  }
+
+  // -- noticing a client that leaves while its request runs -----------------
+  // Waiting for readability consumes nothing: an orderly close or a reset
+  // (peek sees 0 bytes or an error) sets the exchange's client_gone flag, so
+  // long queries stop; bytes (a pipelined request) just end the watch.
+
+  void watch_client(std::shared_ptr<std::atomic<bool>> gone) {
+    watching_ = true;
+    lowest().socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), gone](beast::error_code ec) {
+      if (ec || !self->watching_)
+        return;
+      char c;
+      ssize_t n = ::recv(self->lowest().socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return self->watch_client(gone);
+      self->watching_ = false;
+      if (n <= 0)
+        gone->store(true);
+    });
+  }
+
+  /// Ends the watch before this session reads or writes the socket again.
+  void stop_watching() {
+    if (!watching_)
+      return;
+    watching_ = false;
+    beast::error_code ec;
+    lowest().socket().cancel(ec);
   }
 
   /// A responder that posts the answer back to this session's strand.
@@ -268,6 +304,7 @@ private:
   // keep-alive: nothing else can follow an endless body.
 
   void start_stream(response head, chunk_producer producer) {
+    stop_watching();
     metrics::instance().count_request(route_name_, head.result_int());
     if (server_->decorate)
       server_->decorate(head);
@@ -343,6 +380,7 @@ private:
   }
 
   void send(response res, std::string route, bool keep_alive) {
+    stop_watching();
     metrics::instance().count_request(route, res.result_int());
     if (server_->decorate)
       server_->decorate(res);
@@ -401,6 +439,7 @@ private:
   std::string chunk_;            ///< the chunk being written
   std::array<char, 64> probe_{}; ///< sink for the close-watching read
   bool streaming_done_ = false;
+  bool watching_ = false; ///< watch_client's wait is pending
 };
 
 } // namespace

@@ -4,7 +4,9 @@
 
 #include <boost/beast/http.hpp>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -43,6 +45,9 @@ struct request_info {
   /// Set by the HTTP session for routed requests; empty when the exchange
   /// cannot stream (then answer through the responder).
   stream_responder stream;
+  /// Set by the HTTP session for routed requests: becomes true if the client
+  /// closes its connection before the answer (long queries stop then).
+  std::shared_ptr<std::atomic<bool>> client_gone;
 };
 
 /// A route handler. It must eventually call `respond` once.

@@ -68,17 +68,28 @@ response query_error_response(unsigned version, bool keep_alive, http::status st
   return json_response(stub, status, std::move(body));
 }
 
-/// Runs `work` on the query pool with a timeout-driven cancel flag.
+/// Runs `work` on the query pool with a cancel flag that query.timeoutMs
+/// and the client leaving (request_info::client_gone) both raise.
 template <class Work>
-void run_on_pool(const node_services& s, Work work) {
-  auto cancel = std::make_shared<std::atomic<bool>>(false);
+void run_on_pool(const node_services& s, const request_info& info, Work work) {
+  auto cancel = info.client_gone ? info.client_gone : std::make_shared<std::atomic<bool>>(false);
+  auto timed_out = std::make_shared<std::atomic<bool>>(false);
   auto timer = std::make_shared<boost::asio::steady_timer>(*s.ioc, s.query_timeout);
-  timer->async_wait([cancel](const boost::system::error_code& ec) {
-    if (!ec)
-      cancel->store(true);
+  timer->async_wait([cancel, timed_out](const boost::system::error_code& ec) {
+    if (ec)
+      return;
+    timed_out->store(true);
+    cancel->store(true);
   });
-  boost::asio::post(*s.query_pool, [work = std::move(work), cancel, timer]() mutable {
+  boost::asio::post(*s.query_pool, [work = std::move(work), cancel, timed_out, timer]() mutable {
+    auto started = std::chrono::steady_clock::now();
     work(cancel.get());
+    if (cancel->load() && !timed_out->load()) {
+      metrics::instance().queries_abandoned++;
+      spdlog::debug("query: client went away; scan stopped after {} ms",
+                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                      .count());
+    }
     boost::asio::post(timer->get_executor(), [timer] { timer->cancel(); });
   });
 }
@@ -195,7 +206,7 @@ void handle_data(const node_services& s, const query_runtime& rt, request& req,
   auto version = req.version();
   auto keep_alive = req.keep_alive();
   auto signal = query_param(info.query, "signal").value_or("");
-  run_on_pool(s, [s, rt, text = *q, from, to, version, keep_alive, respond, signal](
+  run_on_pool(s, info, [s, rt, text = *q, from, to, version, keep_alive, respond, signal](
                    const std::atomic<bool>* cancel) {
     metrics::instance().queries++;
     std::optional<query_trace> trace;
@@ -315,7 +326,7 @@ void search_events(const node_services& s, request& req, const request_info& inf
   }
   auto version = req.version();
   auto keep_alive = req.keep_alive();
-  run_on_pool(s, [=](const std::atomic<bool>* cancel) {
+  run_on_pool(s, info, [=](const std::atomic<bool>* cancel) {
     metrics::instance().queries++;
     try {
       auto combined = filter;
