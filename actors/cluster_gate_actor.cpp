@@ -135,6 +135,7 @@ void connect_peer(connector_ptr self, const std::string& address) {
           return;
         }
         st.endpoints[address] = endpoint;
+        st.endpoint_ids[address] = gate_id;
         st.refused.erase(address);
         self->monitor(endpoint);
         spdlog::info("cluster: authenticated with peer {} ({})", gate_id, address);
@@ -150,16 +151,21 @@ void connect_peer(connector_ptr self, const std::string& address) {
 
 static void announce_peers(connector_ptr self) {
   std::vector<caf::actor> endpoints;
-  for (auto& [address, endpoint] : self->state.endpoints)
+  std::vector<std::string> ids; // node id of each endpoint (lag is reported per node)
+  for (auto& [address, endpoint] : self->state.endpoints) {
     endpoints.push_back(endpoint);
+    ids.push_back(self->state.endpoint_ids[address]);
+  }
   if (self->state.on_peers)
-    self->state.on_peers(endpoints);
-  self->send(self->state.committer, peers_atom::value, std::move(endpoints));
+    self->state.on_peers(endpoints, ids);
+  self->send(self->state.committer, peers_atom::value, std::move(endpoints), std::move(ids));
 }
 
 caf::behavior peer_connector_actor(connector_ptr self, std::string node_id, std::string key,
                                    std::vector<std::string> peers, caf::actor committer,
-                                   std::function<void(const std::vector<caf::actor>&)> on_peers) {
+                                   std::function<void(const std::vector<caf::actor>&,
+                                                      const std::vector<std::string>&)>
+                                     on_peers) {
   auto& st = self->state;
   st.on_peers = std::move(on_peers);
   st.node_id = std::move(node_id);
@@ -203,6 +209,22 @@ caf::behavior cluster_endpoint_actor(caf::event_based_actor* self, std::string n
       exec->admit_epoch(epoch); // the committer fences replication itself
       return self->delegate(committer, apply_atom::value, epoch, prev_next, first_id,
                             std::move(bytes));
+    },
+    [=](sparse_atom, int64_t epoch, uint64_t prev_next, uint64_t end_id, std::string& bytes) {
+      exec->admit_epoch(epoch); // the committer fences replication itself
+      return self->delegate(committer, sparse_atom::value, epoch, prev_next, end_id,
+                            std::move(bytes));
+    },
+    [=](shardcopy_atom, int64_t epoch, std::string& bytes) {
+      exec->admit_epoch(epoch);
+      return self->delegate(committer, shardcopy_atom::value, epoch, std::move(bytes));
+    },
+    [=](query_atom, int64_t epoch, std::string& text, int64_t now_ns, int64_t from_ns,
+        int64_t to_ns, uint64_t id_lo, uint64_t id_hi, uint64_t shard_mask,
+        uint32_t shard_count) {
+      auto worker = self->spawn<caf::detached>(share_worker_actor, exec);
+      return self->delegate(worker, query_atom::value, epoch, std::move(text), now_ns, from_ns,
+                            to_ns, id_lo, id_hi, shard_mask, shard_count);
     },
     [=](pull_atom, int64_t, uint64_t after_id, uint32_t max_events) {
       storage::record_batch out;

@@ -56,16 +56,20 @@ struct peer_connector_state {
   std::string key;
   std::vector<std::string> peers;                       ///< host:port
   std::unordered_map<std::string, caf::actor> endpoints; ///< peer address -> welcomed endpoint
+  std::unordered_map<std::string, std::string> endpoint_ids; ///< peer address -> its node id
   std::unordered_map<std::string, std::string> refused;  ///< last refusal per peer (logged once)
   caf::actor committer; ///< told the set of authenticated endpoints on every change
-  /// Also told on every change (distributed queries, retention); may be empty.
-  std::function<void(const std::vector<caf::actor>&)> on_peers;
+  /// Also told on every change (distributed queries, retention), with each
+  /// endpoint's node id; may be empty.
+  std::function<void(const std::vector<caf::actor>&, const std::vector<std::string>&)> on_peers;
 };
 
 caf::behavior peer_connector_actor(caf::stateful_actor<peer_connector_state>* self,
                                    std::string node_id, std::string key,
                                    std::vector<std::string> peers, caf::actor committer,
-                                   std::function<void(const std::vector<caf::actor>&)> on_peers);
+                                   std::function<void(const std::vector<caf::actor>&,
+                                                      const std::vector<std::string>&)>
+                                     on_peers);
 
 /// What an authenticated peer talks to: `ping` (node id), `replicate`
 /// (handed to the local committer, which answers the leader directly),

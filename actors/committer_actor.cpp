@@ -7,7 +7,9 @@
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <limits>
+#include <unordered_set>
 
 namespace cairn {
 
@@ -17,6 +19,9 @@ using self_ptr = caf::stateful_actor<committer_state>*;
 
 /// Sent to itself: commit the pending ingest requests as one group.
 using flush_atom = caf::atom_constant<caf::atom("grpflush")>;
+
+/// From the indexer's timer: ask lagging followers where they are.
+using probe_atom = caf::atom_constant<caf::atom("lagprobe")>;
 
 /// prev_next_id of a catch-up run: apply unless already present.
 constexpr uint64_t catch_up_run = std::numeric_limits<uint64_t>::max();
@@ -36,6 +41,12 @@ int64_t steady_ns() {
 void publish_generation(const storage::generation& g) {
   metrics::instance().generation_model = g.model;
   metrics::instance().generation_write = g.write;
+}
+
+/// Events held here, for /metrics (after every change of the store).
+void publish_stored(const storage::event_store& store) {
+  if (auto st = store.stats())
+    metrics::instance().stored_events = st->buffered_events + st->indexed_events;
 }
 
 /// Appends a run whose ids are first_id.. (dropping the prefix already
@@ -61,7 +72,96 @@ std::string apply_run(self_ptr self, storage::record_batch& run, uint64_t first_
   metrics::instance().replicated_events += run.size();
   metrics::instance().store_next_id = st.next_id;
   publish_generation(appended->gen);
+  publish_stored(*st.store);
   return {};
+}
+
+/// Recomputes one follower's lag row from its acknowledged position.
+void publish_lag(self_ptr self, const std::string& node_id, uint64_t acked) {
+  auto behind = self->state.commits.behind_of(acked);
+  replication_lag::instance().set(follower_lag{node_id, acked, behind.batches,
+                                               behind.oldest_unix_ns});
+}
+
+/// Recomputes every follower's row and drops commits all of them hold.
+void publish_all_lag(self_ptr self) {
+  auto& st = self->state;
+  if (!st.active)
+    return;
+  uint64_t min_acked = UINT64_MAX;
+  for (const auto& [id, acked] : st.acked_next) {
+    publish_lag(self, id, acked);
+    min_acked = std::min(min_acked, acked);
+  }
+  if (min_acked != UINT64_MAX)
+    st.commits.trim_below(min_acked);
+}
+
+/// A follower answered a replicate message: it holds everything below
+/// `their_next` (a gap answer says the same about its log).
+void note_ack(self_ptr self, const caf::actor_addr& peer, uint64_t their_next) {
+  auto& st = self->state;
+  if (!st.active)
+    return;
+  auto id = st.peer_ids.find(peer);
+  if (id == st.peer_ids.end())
+    return;
+  auto& acked = st.acked_next[id->second];
+  acked = std::max(acked, their_next);
+  publish_lag(self, id->second, acked);
+}
+
+/// Starts tracking peers the leader has no position for yet: they count as
+/// holding everything committed so far, and lag from the next commit on.
+void track_peers(self_ptr self) {
+  auto& st = self->state;
+  if (!st.active)
+    return;
+  for (const auto& [addr, id] : st.peer_ids)
+    if (!st.acked_next.count(id))
+      st.acked_next[id] = st.next_id;
+  publish_all_lag(self);
+}
+
+/// The shard mask of a follower, or null if it gets every record.
+const position_mask* mask_of(self_ptr self, const caf::actor& peer) {
+  auto& st = self->state;
+  if (st.shard_count == 0)
+    return nullptr;
+  auto id = st.peer_ids.find(peer.address());
+  if (id == st.peer_ids.end())
+    return nullptr;
+  auto m = st.peer_masks.find(id->second);
+  if (m == st.peer_masks.end() || m->second.holds_all(st.shard_count))
+    return nullptr; // every shard at every position: plain replication
+  return &m->second;
+}
+
+/// Records of `batch` a follower with mask `m` gets.
+storage::record_batch records_for(self_ptr self, const position_mask& m,
+                                  const storage::record_batch& batch) {
+  storage::record_batch out;
+  auto count = self->state.shard_count;
+  filter_records(batch, [&](uint64_t id) { return mask_holds(m.at(id), id, count); }, out);
+  return out;
+}
+
+/// Sends one committed batch (ids [first_id, first_id + size)) to a
+/// follower: whole, or only its shards' records. Both answer (ack, ...).
+template <class OnAck, class OnError>
+void ship_batch(self_ptr self, const caf::actor& peer, uint64_t prev_next, uint64_t first_id,
+                const storage::record_batch& batch, OnAck on_ack, OnError on_error) {
+  auto& st = self->state;
+  if (auto m = mask_of(self, peer)) {
+    auto part = records_for(self, *m, batch);
+    self->request(peer, st.options.replication_timeout, sparse_atom::value, st.epoch, prev_next,
+                  first_id + batch.size(), std::move(part.bytes))
+      .then(on_ack, on_error);
+    return;
+  }
+  self->request(peer, st.options.replication_timeout, replicate_atom::value, st.epoch, prev_next,
+                first_id, batch.bytes)
+    .then(on_ack, on_error);
 }
 
 /// Sends a peer every event it lacks from `from_next` on, oldest first. At
@@ -74,26 +174,147 @@ void catch_up(self_ptr self, const caf::actor& peer, uint64_t from_next) {
     return;
   last = from_next;
   storage::record_batch missing;
-  collect_after(*st.store, from_next == 0 ? 0 : from_next - 1, 50000, missing);
+  bool more = collect_after(*st.store, from_next == 0 ? 0 : from_next - 1, 50000, missing);
+  if (auto m = mask_of(self, peer)) {
+    // Its shards only; the message still covers every id up to end_id, so
+    // its position moves past the records it does not hold.
+    if (missing.empty())
+      return;
+    uint64_t end_id = more ? record_id(missing.record(missing.size() - 1)) + 1 : st.next_id;
+    auto part = records_for(self, *m, missing);
+    self->request(peer, st.options.replication_timeout, sparse_atom::value, st.epoch,
+                  std::max<uint64_t>(from_next, 1), end_id, std::move(part.bytes))
+      .then(
+        [self, peer](ack_atom, bool, uint64_t their_next) {
+          note_ack(self, peer.address(), their_next);
+          // Continue at once from where it is now (no wait for a probe).
+          if (self->state.active && their_next < self->state.next_id)
+            catch_up(self, peer, their_next);
+        },
+        [](caf::error&) {});
+    spdlog::info("replication: sent {} missing events ({} of its shards) to a follower",
+                 missing.size(), part.size());
+    return;
+  }
   for_each_id_run(missing, [&](storage::record_batch& run, uint64_t first) {
     self->request(peer, st.options.replication_timeout, replicate_atom::value, st.epoch,
                   catch_up_run, first, run.bytes)
-      .then([](ack_atom, bool, uint64_t) {}, [](caf::error&) {});
+      .then([self, addr = peer.address()](ack_atom, bool,
+                                          uint64_t their_next) { note_ack(self, addr, their_next); },
+            [](caf::error&) {});
   });
   if (!missing.empty())
     spdlog::info("replication: sent {} missing events to a follower", missing.size());
 }
 
-/// A new leader pulls what it lacks from every reachable peer.
+/// Asks every follower the leader has not heard confirm its whole log for
+/// its position (an empty catch-up run is a no-op that answers next_id).
+/// Acks of requests that timed out (a follower paused past the replication
+/// timeout) are lost, so without this a follower's lag would only clear
+/// with the next batch, and a gap would only be noticed then.
+void probe_followers(self_ptr self) {
+  auto& st = self->state;
+  if (!st.active)
+    return;
+  for (const auto& peer : st.peers) {
+    auto id = st.peer_ids.find(peer.address());
+    if (id == st.peer_ids.end())
+      continue;
+    auto acked = st.acked_next.find(id->second);
+    if (acked != st.acked_next.end() && acked->second >= st.next_id)
+      continue;
+    if (!st.probing.insert(peer.address()).second)
+      continue; // one probe in flight per follower
+    self->request(peer, st.options.replication_timeout, replicate_atom::value, st.epoch,
+                  catch_up_run, uint64_t{0}, std::string{})
+      .then(
+        [self, peer](ack_atom, bool, uint64_t their_next) {
+          self->state.probing.erase(peer.address());
+          note_ack(self, peer.address(), their_next);
+          if (self->state.active && their_next < self->state.next_id) {
+            self->state.catching_up.erase(peer.address()); // ask again from where it is
+            catch_up(self, peer, their_next);
+          }
+        },
+        [self, addr = peer.address()](caf::error&) { self->state.probing.erase(addr); });
+  }
+}
+
+/// Ids this store already holds in [lo, hi] (a shard copy may overlap what
+/// a follower got before placement existed, or a retried copy).
+std::unordered_set<uint64_t> ids_held(const storage::event_store& store, uint64_t lo,
+                                      uint64_t hi) {
+  std::unordered_set<uint64_t> out;
+  constexpr int64_t all_from = std::numeric_limits<int64_t>::min();
+  constexpr int64_t all_to = std::numeric_limits<int64_t>::max();
+  if (auto blocks = store.list_blocks(all_from, all_to)) {
+    storage::record_batch block;
+    for (const auto& b : *blocks) {
+      if (b.summary.max_id < lo || b.summary.min_id > hi || !store.read_block(b.key, block))
+        continue;
+      for (size_t i = 0; i < block.size(); ++i)
+        if (auto id = record_id(block.record(i)); id >= lo && id <= hi)
+          out.insert(id);
+    }
+  }
+  (void)store.scan_buffer(all_from, all_to, [&](const storage::record_view& v) {
+    if (v.id() >= lo && v.id() <= hi)
+      out.insert(v.id());
+    return true;
+  });
+  return out;
+}
+
+/// Follower: stores the records of a shard copy it does not hold yet;
+/// returns how many it stored, or an error text.
+std::pair<uint64_t, std::string> apply_shard_copy(self_ptr self, storage::record_batch& got) {
+  auto& st = self->state;
+  if (got.empty())
+    return {0, {}};
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    auto id = record_id(got.record(i));
+    lo = std::min(lo, id);
+    hi = std::max(hi, id);
+  }
+  auto held = ids_held(*st.store, lo, hi);
+  storage::record_batch fresh;
+  filter_records(got, [&](uint64_t id) { return !held.count(id); }, fresh);
+  uint64_t stored = 0;
+  std::string error;
+  for_each_id_run(fresh, [&](storage::record_batch& run, uint64_t first) {
+    if (!error.empty())
+      return;
+    auto appended = st.store->append_batch(run, first);
+    if (!appended) {
+      error = appended.error().to_string();
+      return;
+    }
+    stored += run.size();
+    publish_generation(appended->gen);
+  });
+  metrics::instance().replicated_events += stored;
+  publish_stored(*st.store);
+  return {stored, error};
+}
+
+/// Pulls what this node lacks from every reachable peer (a new leader
+/// before it activates; an unsharded follower when it connects). Every peer
+/// is asked from the same starting point and the answers are merged, ids
+/// already held skipped: with shards, peers hold different subsets, so one
+/// peer's answer must not move the position past another's events.
 void pull_from_peers(self_ptr self) {
   auto& st = self->state;
   caf::scoped_actor io{self->system()};
+  const uint64_t start = st.next_id - 1;
+  uint64_t end = st.next_id;
   for (const auto& peer : st.peers) {
-    for (int round = 0; round < 1000; ++round) {
+    uint64_t after = start;
+    for (int round = 0; round < 100000; ++round) {
       bool more = false;
       bool ok = false;
-      io->request(peer, st.options.replication_timeout, pull_atom::value, st.epoch,
-                  st.next_id - 1, uint32_t{20000})
+      io->request(peer, st.options.replication_timeout, pull_atom::value, st.epoch, after,
+                  uint32_t{20000})
         .receive(
           [&](const std::string& bytes, bool m) {
             storage::record_batch got;
@@ -102,13 +323,16 @@ void pull_from_peers(self_ptr self) {
               spdlog::error("replication: a peer sent malformed records");
               return;
             }
-            for_each_id_run(got, [&](storage::record_batch& run, uint64_t first) {
-              if (auto err = apply_run(self, run, first); !err.empty())
-                spdlog::error("replication: cannot store pulled events: {}", err);
-            });
-            if (!got.empty())
-              spdlog::info("replication: pulled {} events from a peer", got.size());
-            more = m && !got.empty();
+            if (got.empty())
+              return;
+            auto [stored, err] = apply_shard_copy(self, got);
+            if (!err.empty())
+              spdlog::error("replication: cannot store pulled events: {}", err);
+            else if (stored)
+              spdlog::info("replication: pulled {} events from a peer", stored);
+            after = record_id(got.record(got.size() - 1));
+            end = std::max(end, after + 1);
+            more = m && err.empty();
             ok = true;
           },
           [&](caf::error& e) {
@@ -118,6 +342,8 @@ void pull_from_peers(self_ptr self) {
         break;
     }
   }
+  st.next_id = end;
+  metrics::instance().store_next_id = st.next_id;
 }
 
 /// The leader's part of one commit (one request or a group of them) after
@@ -135,10 +361,10 @@ void replicate_and_ack(self_ptr self, commit_result r, uint64_t prev_next, uint6
   };
   if (needed == 0) {
     for (auto& peer : peers)
-      self->request(peer, st.options.replication_timeout, replicate_atom::value, st.epoch,
-                    prev_next, first_id, batch.bytes)
-        .then(
+      ship_batch(
+          self, peer, prev_next, first_id, batch,
           [=](ack_atom, bool applied, uint64_t their_next) {
+            note_ack(self, peer.address(), their_next);
             if (!applied)
               on_gap(peer, their_next);
           },
@@ -173,10 +399,10 @@ void replicate_and_ack(self_ptr self, commit_result r, uint64_t prev_next, uint6
     }
   };
   for (auto& peer : peers) {
-    self->request(peer, st.options.replication_timeout, replicate_atom::value, st.epoch,
-                  prev_next, first_id, batch.bytes)
-      .then(
+    ship_batch(
+        self, peer, prev_next, first_id, batch,
         [=](ack_atom, bool applied, uint64_t their_next) mutable {
+          note_ack(self, peer.address(), their_next);
           ++*answers;
           if (applied)
             ++*acks;
@@ -189,6 +415,63 @@ void replicate_and_ack(self_ptr self, commit_result r, uint64_t prev_next, uint6
           settle();
         });
   }
+}
+
+/// Leader: sends a follower every stored event below `below` of the shards
+/// in `mask` (one pass over blocks, then the buffer), waiting for each
+/// chunk's ack. Blocks the committer for the copy: placement changes are
+/// rare operator actions and this keeps the copy ordered before the
+/// batches that follow it. Returns events sent or an error text.
+std::pair<uint64_t, std::string> copy_shards_to(self_ptr self, const caf::actor& peer,
+                                                shard_mask mask, uint64_t below) {
+  auto& st = self->state;
+  caf::scoped_actor io{self->system()};
+  uint64_t sent = 0;
+  std::string error;
+  storage::record_batch chunk;
+  auto flush = [&] {
+    if (chunk.empty() || !error.empty())
+      return;
+    io->request(peer, st.options.replication_timeout * 4, shardcopy_atom::value, st.epoch,
+                chunk.bytes)
+      .receive([&](ack_atom, bool, uint64_t) { sent += chunk.size(); },
+               [&](caf::error& e) { error = to_string(e); });
+    chunk.clear();
+  };
+  auto take = [&](std::string_view r) {
+    auto id = record_id(r);
+    if (id >= below || !mask_holds(mask, id, st.shard_count))
+      return;
+    chunk.offsets.push_back(static_cast<uint32_t>(chunk.bytes.size()));
+    chunk.bytes += r;
+    if (chunk.size() >= 20000)
+      flush();
+  };
+  constexpr int64_t all_from = std::numeric_limits<int64_t>::min();
+  constexpr int64_t all_to = std::numeric_limits<int64_t>::max();
+  if (auto blocks = st.store->list_blocks(all_from, all_to)) {
+    storage::record_batch block;
+    for (const auto& b : *blocks) {
+      if (!error.empty())
+        break;
+      if (!st.store->read_block(b.key, block))
+        continue;
+      for (size_t i = 0; i < block.size(); ++i)
+        take(block.record(i));
+    }
+  }
+  // The buffer: copied out first (its views die with the read transaction,
+  // and flush() must not run inside it).
+  storage::record_batch buffered;
+  (void)st.store->scan_buffer(all_from, all_to, [&](const storage::record_view& v) {
+    buffered.offsets.push_back(static_cast<uint32_t>(buffered.bytes.size()));
+    buffered.bytes += v.bytes();
+    return true;
+  });
+  for (size_t i = 0; i < buffered.size(); ++i)
+    take(buffered.record(i));
+  flush();
+  return {sent, error};
 }
 
 /// A group grows until this many record bytes; then it is committed at once.
@@ -269,6 +552,9 @@ void commit_pending(self_ptr self) {
                                     std::chrono::steady_clock::now() - started)
                                     .count();
   publish_generation(appended->gen);
+  publish_stored(*st.store);
+  st.commits.add(first_id, st.next_id, unix_ns());
+  publish_all_lag(self);
   r.ok = true;
   r.first_id = appended->first_id;
   r.model = appended->gen.model;
@@ -289,6 +575,7 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
     st0.next_id = std::max<uint64_t>(1, stats->next_id);
   metrics::instance().store_next_id = st0.next_id;
   publish_generation(st0.store->current_generation());
+  publish_stored(*st0.store);
   return {
     [=](ingest_atom, storage::record_batch& batch) -> caf::result<commit_result> {
       auto& st = self->state;
@@ -336,14 +623,153 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
         return caf::make_error(caf::sec::runtime_error, err);
       return {ack_atom::value, true, st.next_id};
     },
-    [=](peers_atom, std::vector<caf::actor>& peers) {
+    // A follower holding some shards applies its part of a batch or of a
+    // catch-up: ids [prev_next, end_id), only its shards' records present.
+    [=](sparse_atom, int64_t epoch, uint64_t prev_next, uint64_t end_id,
+        std::string& bytes) -> caf::result<ack_atom, bool, uint64_t> {
+      auto& st = self->state;
+      if (epoch < st.max_epoch_seen || (st.active && epoch < st.epoch))
+        return caf::make_error(caf::sec::runtime_error,
+                               "stale epoch " + std::to_string(epoch) + " < " +
+                                 std::to_string(st.max_epoch_seen));
+      st.max_epoch_seen = std::max(st.max_epoch_seen, epoch);
+      if (end_id <= st.next_id)
+        return {ack_atom::value, true, st.next_id}; // already past it
+      if (prev_next > st.next_id)
+        return {ack_atom::value, false, st.next_id}; // a gap: the leader sends what is missing
+      storage::record_batch part;
+      part.bytes = std::move(bytes);
+      if (!index_records(part))
+        return caf::make_error(caf::sec::runtime_error, "malformed records in a batch");
+      std::string error;
+      for_each_id_run(part, [&](storage::record_batch& run, uint64_t first) {
+        if (error.empty())
+          error = apply_run(self, run, first);
+      });
+      if (!error.empty())
+        return caf::make_error(caf::sec::runtime_error, error);
+      st.next_id = std::max(st.next_id, end_id);
+      metrics::instance().store_next_id = st.next_id;
+      return {ack_atom::value, true, st.next_id};
+    },
+    // A follower stores older events of a shard newly placed on it.
+    [=](shardcopy_atom, int64_t epoch,
+        std::string& bytes) -> caf::result<ack_atom, bool, uint64_t> {
+      auto& st = self->state;
+      if (epoch < st.max_epoch_seen || (st.active && epoch < st.epoch))
+        return caf::make_error(caf::sec::runtime_error, "stale epoch " + std::to_string(epoch));
+      st.max_epoch_seen = std::max(st.max_epoch_seen, epoch);
+      storage::record_batch got;
+      got.bytes = std::move(bytes);
+      if (!index_records(got))
+        return caf::make_error(caf::sec::runtime_error, "malformed records in a shard copy");
+      auto [stored, error] = apply_shard_copy(self, got);
+      if (!error.empty())
+        return caf::make_error(caf::sec::runtime_error, error);
+      return {ack_atom::value, true, stored};
+    },
+    // Leader: the followers' shards from the placement (consensus module).
+    // A mask only grows here; shards added to a follower that already has
+    // an entry count from the current position on (their older events are
+    // copied by addshards, or the follower had them already).
+    [=](shardmasks_atom, uint32_t shard_count, std::vector<std::string>& ids,
+        std::vector<uint64_t>& masks) {
+      auto& st = self->state;
+      st.shard_count = std::min<unsigned>(shard_count, max_shards);
+      for (size_t i = 0; i < ids.size() && i < masks.size(); ++i) {
+        auto it = st.peer_masks.find(ids[i]);
+        if (it == st.peer_masks.end())
+          st.peer_masks.emplace(ids[i], position_mask{masks[i]});
+        else if (masks[i] & ~it->second.current())
+          it->second.change(st.next_id, it->second.current() | masks[i]);
+      }
+    },
+    // Leader: give follower `node_id` the shards in `mask`: from now on its
+    // batches include them, and every older event of them is copied to it.
+    // Answers (ok, events copied, error).
+    [=](addshards_atom, const std::string& node_id,
+        uint64_t mask) -> caf::result<bool, uint64_t, std::string> {
+      auto& st = self->state;
+      if (!st.active || st.shard_count == 0)
+        return {false, uint64_t{0}, std::string{"this node is not leading a sharded cluster"}};
+      caf::actor peer;
+      for (const auto& p : st.peers)
+        if (auto it = st.peer_ids.find(p.address()); it != st.peer_ids.end() && it->second == node_id)
+          peer = p;
+      if (!peer)
+        return {false, uint64_t{0}, "node " + node_id + " is not connected"};
+      auto it = st.peer_masks.try_emplace(node_id, position_mask{0}).first;
+      auto below = st.next_id;
+      it->second.change(below, it->second.current() | mask);
+      auto [sent, error] = copy_shards_to(self, peer, mask, below);
+      if (!error.empty())
+        return {false, sent, "copy to " + node_id + " failed: " + error};
+      return {true, sent, std::string{}};
+    },
+    // The placement keeper saw a placement: this node may hold only some
+    // shards (so it must not pull every shard from its peers on connect).
+    [=](sharded_atom) { self->state.sharded = true; },
+    // Leader: shards newly placed on the leader itself. It holds what it
+    // committed and what it pulled on activation, but not necessarily older
+    // events of shards it was not placed on: pull every event of them from
+    // the followers `from` (whole stores, filtered here; ids held skipped).
+    [=](selfcopy_atom, uint64_t mask, uint32_t shard_count,
+        const std::vector<std::string>& from) -> caf::result<bool, uint64_t, std::string> {
+      auto& st = self->state;
+      caf::scoped_actor io{self->system()};
+      uint64_t stored = 0;
+      std::string error;
+      for (const auto& peer : st.peers) {
+        auto id = st.peer_ids.find(peer.address());
+        if (id == st.peer_ids.end() || std::find(from.begin(), from.end(), id->second) == from.end())
+          continue;
+        uint64_t after = 0;
+        for (bool more = true; more && error.empty();) {
+          more = false;
+          io->request(peer, st.options.replication_timeout, pull_atom::value, st.epoch, after,
+                      uint32_t{20000})
+            .receive(
+              [&](const std::string& bytes, bool m) {
+                storage::record_batch got;
+                got.bytes = bytes;
+                if (!index_records(got) || got.empty())
+                  return;
+                after = record_id(got.record(got.size() - 1));
+                storage::record_batch mine;
+                filter_records(
+                  got, [&](uint64_t rid) { return mask_holds(mask, rid, shard_count); }, mine);
+                auto [n, err] = apply_shard_copy(self, mine);
+                stored += n;
+                error = err;
+                more = m;
+              },
+              [&](caf::error& e) { error = to_string(e); });
+        }
+      }
+      if (!error.empty())
+        return {false, stored, error};
+      return {true, stored, std::string{}};
+    },
+    [=](forget_atom, const std::string& node_id) {
+      auto& st = self->state;
+      st.acked_next.erase(node_id);
+      st.peer_masks.erase(node_id);
+      replication_lag::instance().erase(node_id);
+    },
+    [=](peers_atom, std::vector<caf::actor>& peers, std::vector<std::string>& ids) {
       auto& st = self->state;
       bool grew = peers.size() > st.peers.size();
+      st.peer_ids.clear();
+      for (size_t i = 0; i < peers.size() && i < ids.size(); ++i)
+        st.peer_ids[peers[i].address()] = ids[i];
       st.peers = std::move(peers);
+      track_peers(self);
       spdlog::info("replication: {} authenticated peer(s)", st.peers.size());
       // A follower that (re)connects catches up at once instead of waiting
       // for the leader's next batch to reveal the gap.
-      if (grew && !st.active) {
+      // Not in a sharded cluster: there the leader's catch-up (filtered by
+      // this node's shards) fills the gap; a pull would copy every shard.
+      if (grew && !st.active && !st.sharded) {
         auto before = st.next_id;
         auto started = std::chrono::steady_clock::now();
         pull_from_peers(self);
@@ -360,6 +786,8 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
       st.max_epoch_seen = std::max(st.max_epoch_seen, epoch);
       pull_from_peers(self);
       st.active = true;
+      st.acked_next.clear();
+      track_peers(self);
       spdlog::info("committer: accepting ingest (epoch {}, next id {})", epoch, st.next_id);
       return true;
     },
@@ -372,9 +800,12 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
     },
     [=](deactivate_atom) {
       self->state.active = false;
+      self->state.acked_next.clear();
+      replication_lag::instance().clear();
       spdlog::info("committer: no longer accepting ingest");
       return true;
     },
+    [=](probe_atom) { probe_followers(self); },
     [=](index_atom) {
       auto& st = self->state;
       // Bounded: at most a few blocks per message so commits interleave.
@@ -403,6 +834,7 @@ caf::behavior indexer_actor(caf::event_based_actor* self, caf::actor committer,
   return {
     [=](tick_atom) {
       self->send(committer, index_atom::value);
+      self->send(committer, probe_atom::value);
       self->delayed_send(self, period, tick_atom::value);
     },
   };

@@ -14,12 +14,15 @@
 /// index passes in one actor costs nothing and keeps the store single-writer.
 /// Runs detached: fsync and activation pulls block.
 #include "actors/messages.hpp"
+#include "actors/replication_lag.hpp"
+#include "actors/shards.hpp"
 #include "storage/event_store.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include <map>
+#include <set>
 #include <memory>
 #include <vector>
 
@@ -50,6 +53,20 @@ struct committer_state {
   /// on a lease that expired while it was paused).
   int64_t lease_valid_until_steady_ns = 0;
   std::vector<caf::actor> peers; ///< authenticated cluster endpoints
+  /// Node id of each peer endpoint (from the cluster handshake), for lag.
+  std::map<caf::actor_addr, std::string> peer_ids;
+  /// Leader only: recent commits and each follower's acknowledged next id
+  /// (actors/replication_lag.hpp).
+  commit_log commits;
+  std::map<std::string, uint64_t> acked_next;
+  std::set<caf::actor_addr> probing; ///< followers with a position probe in flight
+  /// Leader only: shards per follower node id (actors/shards.hpp), pushed
+  /// by the consensus module from the placement. A follower without an
+  /// entry gets every record (no placement yet: full copies).
+  unsigned shard_count = 0;
+  std::map<std::string, position_mask> peer_masks;
+  /// Follower: a placement exists, so this node may hold only some shards.
+  bool sharded = false;
   /// Group commit: ingest requests queue here and the next `flush` message
   /// (sent when the first one arrives, so it lands behind every request
   /// already in the mailbox) stores them all in one LMDB transaction: one

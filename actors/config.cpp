@@ -78,7 +78,7 @@ constexpr std::array registry{
                "Clock tick: lease renewal and heartbeat period", 50, 60000},
   setting_spec{"cluster.replication", setting_kind::integer, "3",
                "Replicas per shard (capped by the node count)", 1, 7},
-  setting_spec{"cluster.shards", setting_kind::integer, "16",
+  setting_spec{"cluster.shards", setting_kind::integer, "12",
                "Shards the stream is split into (ids in runs of 1024 go round-robin to them); "
                "placement is per shard. Fixed for the cluster's life", 1, 64},
   setting_spec{"cluster.commandDeadlineMs", setting_kind::integer, "30000",

@@ -1,6 +1,7 @@
 #include "actors/consensus_actor.hpp"
 
 #include "actors/metrics.hpp"
+#include "actors/replication_lag.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -60,8 +61,13 @@ void membership_round(self_ptr self, int64_t now) {
                                   st.epoch);
   if (beat && !*beat)
     st.registered = false; // removed by an operator: register again next tick
-  if (auto nodes = st.store->list_nodes())
+  if (auto nodes = st.store->list_nodes()) {
     st.nodes = std::move(*nodes);
+    std::map<std::string, std::string> names; // lag metrics label nodes by name
+    for (const auto& n : st.nodes)
+      names[n.id] = n.name;
+    replication_lag::instance().set_names(std::move(names));
+  }
 }
 
 std::string api_uri_of(const consensus_state& st, const std::string& node_id) {

@@ -1,6 +1,8 @@
 #include "actors/distributed_query.hpp"
 
+#include "actors/metrics.hpp"
 #include "actors/query_memo.hpp"
+#include "actors/shards.hpp"
 #include "query/parse_error.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -8,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 namespace cairn {
@@ -33,10 +36,12 @@ struct local_share {
 
 local_share run_local_share(const std::shared_ptr<storage::event_store>& store,
                             const std::shared_ptr<const query::query_plan>& plan,
-                            const query::query_options& opts, const id_share& share) {
+                            const query::query_options& opts, const id_share& share,
+                            uint64_t shard_mask = ~uint64_t{0}, unsigned shard_count = 0) {
   auto started = std::chrono::steady_clock::now();
   store_source source{store};
   source.set_id_range(share.id_lo, share.id_hi);
+  source.set_shard_mask(shard_mask, shard_count);
   query::query_stats stats;
   memo_run_report report;
   // No memo: cached partials are keyed by whole blocks, a share clips them.
@@ -103,6 +108,115 @@ std::vector<id_share> split_by_ids(const std::vector<storage::block_info>& block
   return shares;
 }
 
+namespace {
+
+/// A sharded run: each shard's ids below `cut` go to one live replica holding
+/// it (actors/shards.hpp assign_query_shards); the leader scans its own
+/// shards below `cut` and every shard from `cut` on (its write-ahead buffer:
+/// not indexed yet, possibly not replicated yet). A share that fails or
+/// comes from a replica whose log has not reached `cut` runs on the leader,
+/// which holds every event it committed.
+distributed_run run_sharded(const query_cluster& cluster,
+                            const std::shared_ptr<storage::event_store>& store,
+                            const std::shared_ptr<const query::query_plan>& plan,
+                            const std::string& text, int64_t now_ns,
+                            const query::query_options& opts, int64_t epoch,
+                            const shard_routing& routing, uint64_t cut, uint64_t next_id) {
+  auto peers = cluster.peers();
+  auto peer_ids = cluster.peer_ids();
+  std::map<std::string, caf::actor> connected;
+  for (size_t i = 0; i < peers.size(); ++i)
+    if (!peer_ids[i].empty())
+      connected[peer_ids[i]] = peers[i];
+  std::vector<std::vector<std::string>> live(routing.shard_count);
+  for (unsigned s = 0; s < routing.shard_count && s < routing.holders.size(); ++s)
+    for (const auto& h : routing.holders[s])
+      if (h == routing.self_id || connected.count(h))
+        live[s].push_back(h);
+  auto assignment = assign_query_shards(routing.shard_count, live, routing.self_id);
+
+  caf::scoped_actor io{cluster.system()};
+  struct sent_share {
+    std::string node;
+    shard_mask mask;
+  };
+  std::vector<sent_share> sent;
+  using handle_t = decltype(io->request(caf::actor{}, cluster.share_timeout(), query_atom::value,
+                                        epoch, text, now_ns, opts.from_ns, opts.to_ns,
+                                        uint64_t{0}, cut, uint64_t{0}, uint32_t{0}));
+  std::vector<handle_t> pending;
+  for (const auto& [node, mask] : assignment) {
+    if (node == routing.self_id)
+      continue;
+    sent.push_back({node, mask});
+    pending.push_back(io->request(connected[node], cluster.share_timeout(), query_atom::value,
+                                  epoch, text, now_ns, opts.from_ns, opts.to_ns, uint64_t{0}, cut,
+                                  uint64_t{mask}, uint32_t{routing.shard_count}));
+  }
+
+  distributed_run run{query::partial_result(plan), {}, 0, 0, {}};
+  node_work self_work{cluster.node_name(), 0, 0, 0, {}};
+  auto run_here = [&](const id_share& s, shard_mask mask, unsigned count) {
+    auto local = run_local_share(store, plan, opts, s, mask, count);
+    run.partial.merge(local.partial);
+    add_stats(run.stats, local.stats);
+    run.blocks_read += local.blocks_read;
+    run.blocks_skipped += local.blocks_skipped;
+    self_work.ms += local.ms;
+    self_work.events += local.stats.events_scanned;
+    ++self_work.shares;
+    if (run.partial.memory_bytes() > opts.max_memory_bytes)
+      throw query::query_error(query::query_error::kind::memory,
+                               "query exceeded query.maxMemoryBytes");
+  };
+  if (auto mine = assignment.find(routing.self_id); mine != assignment.end())
+    run_here({0, cut}, mine->second, routing.shard_count);
+  run_here({cut, UINT64_MAX}, ~shard_mask{0}, 0);
+
+  std::vector<node_work> peer_work;
+  std::vector<shard_mask> retry;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    node_work w;
+    w.name = sent[i].node;
+    pending[i].receive(
+      [&](std::string& bytes, uint64_t events, double ms, std::string& name, uint64_t their_next) {
+        w.name = std::move(name);
+        if (their_next < cut && their_next < next_id) {
+          w.failure = "behind (next id " + std::to_string(their_next) + ")";
+          return;
+        }
+        try {
+          run.partial.merge(query::partial_result::deserialize(plan, bytes));
+        } catch (const query::query_error& e) {
+          w.failure = std::string{"bad partial: "} + e.what();
+          return;
+        }
+        run.stats.events_scanned += events;
+        w.ms = ms;
+        w.events = events;
+        w.shares = 1;
+      },
+      [&](caf::error& e) { w.failure = to_string(e); });
+    if (!w.failure.empty()) {
+      spdlog::warn("query: shards {:#x} on {} failed ({}); running them here", sent[i].mask,
+                   w.name, w.failure);
+      retry.push_back(sent[i].mask);
+    }
+    peer_work.push_back(std::move(w));
+  }
+  for (auto mask : retry) {
+    if (opts.cancel && opts.cancel->load())
+      throw query::query_error(query::query_error::kind::cancelled, "the query was cancelled");
+    run_here({0, cut}, mask, routing.shard_count);
+  }
+  run.nodes.push_back(std::move(self_work));
+  for (auto& w : peer_work)
+    run.nodes.push_back(std::move(w));
+  return run;
+}
+
+} // namespace
+
 distributed_run run_distributed(const query_cluster& cluster,
                                 const std::shared_ptr<storage::event_store>& store,
                                 const std::shared_ptr<const query::query_plan>& plan,
@@ -127,6 +241,10 @@ distributed_run run_distributed(const query_cluster& cluster,
   // Few events: not worth a round trip.
   if (filter.is_empty() || candidates.empty())
     peers.clear();
+  auto routing = cluster.routing();
+  if (routing.shard_count != 0 && !peers.empty())
+    return run_sharded(cluster, store, plan, text, now_ns, opts, epoch, routing,
+                       buffer_lo ? buffer_lo : next_id, next_id);
   auto shares = split_by_ids(candidates, buffer_lo, buffered, next_id, peers.size() + 1);
 
   // 2. Send the peers their shares (the oldest ones); requests go out now,
@@ -214,35 +332,56 @@ bool share_executor::admit_epoch(int64_t epoch) const {
 /// (partial bytes, events scanned, ms, node name, next id) or an error.
 using share_reply = caf::result<std::string, uint64_t, double, std::string, uint64_t>;
 
+namespace {
+
+/// One share on this node: (partial bytes, events scanned, ms, node name,
+/// log position) or an error.
+share_reply run_share(const share_executor& exec, int64_t epoch, const std::string& text,
+                      int64_t now_ns, int64_t from_ns, int64_t to_ns, uint64_t id_lo,
+                      uint64_t id_hi, uint64_t shard_mask, unsigned shard_count) {
+  if (!exec.admit_epoch(epoch))
+    return caf::make_error(caf::sec::runtime_error,
+                           "stale epoch " + std::to_string(epoch) + " < " +
+                             std::to_string(exec.max_epoch->load()));
+  // The log position: a follower holding some shards is further along its
+  // log than its highest stored id (the committer publishes it).
+  uint64_t next_id = metrics::instance().store_next_id.load();
+  if (auto st = exec.store->stats())
+    next_id = std::max(next_id, st->next_id);
+  if (id_hi != UINT64_MAX && next_id < id_hi)
+    // Not replicated this far yet: the leader runs the share itself.
+    return share_reply{std::string{}, uint64_t{0}, 0.0, exec.node_name, next_id};
+  try {
+    auto plan = query::query_plan::compile(text, now_ns);
+    query::query_options opts;
+    opts.from_ns = from_ns;
+    opts.to_ns = to_ns;
+    opts.max_memory_bytes = exec.max_memory_bytes;
+    auto local = run_local_share(exec.store, plan, opts, id_share{id_lo, id_hi}, shard_mask,
+                                 shard_count);
+    return share_reply{local.partial.serialize(), uint64_t{local.stats.events_scanned}, local.ms,
+                       exec.node_name, next_id};
+  } catch (const query::query_error& e) {
+    return caf::make_error(caf::sec::runtime_error, std::string{"query: "} + e.what());
+  }
+}
+
+} // namespace
+
 caf::behavior share_worker_actor(caf::event_based_actor* self,
                                  std::shared_ptr<const share_executor> exec) {
   return {
     [=](query_atom, int64_t epoch, const std::string& text, int64_t now_ns, int64_t from_ns,
-        int64_t to_ns, uint64_t id_lo,
-        uint64_t id_hi) -> share_reply {
+        int64_t to_ns, uint64_t id_lo, uint64_t id_hi) -> share_reply {
       self->quit();
-      if (!exec->admit_epoch(epoch))
-        return caf::make_error(caf::sec::runtime_error,
-                               "stale epoch " + std::to_string(epoch) + " < " +
-                                 std::to_string(exec->max_epoch->load()));
-      uint64_t next_id = 0;
-      if (auto st = exec->store->stats())
-        next_id = st->next_id;
-      if (id_hi != UINT64_MAX && next_id < id_hi)
-        // Not replicated this far yet: the leader runs the share itself.
-        return share_reply{std::string{}, uint64_t{0}, 0.0, exec->node_name, next_id};
-      try {
-        auto plan = query::query_plan::compile(text, now_ns);
-        query::query_options opts;
-        opts.from_ns = from_ns;
-        opts.to_ns = to_ns;
-        opts.max_memory_bytes = exec->max_memory_bytes;
-        auto local = run_local_share(exec->store, plan, opts, id_share{id_lo, id_hi});
-        return share_reply{local.partial.serialize(), uint64_t{local.stats.events_scanned},
-                           local.ms, exec->node_name, next_id};
-      } catch (const query::query_error& e) {
-        return caf::make_error(caf::sec::runtime_error, std::string{"query: "} + e.what());
-      }
+      return run_share(*exec, epoch, text, now_ns, from_ns, to_ns, id_lo, id_hi, ~uint64_t{0}, 0);
+    },
+    [=](query_atom, int64_t epoch, const std::string& text, int64_t now_ns, int64_t from_ns,
+        int64_t to_ns, uint64_t id_lo, uint64_t id_hi, uint64_t shard_mask,
+        uint32_t shard_count) -> share_reply {
+      self->quit();
+      return run_share(*exec, epoch, text, now_ns, from_ns, to_ns, id_lo, id_hi, shard_mask,
+                       std::min<unsigned>(shard_count, max_shards));
     },
   };
 }

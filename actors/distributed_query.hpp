@@ -8,7 +8,15 @@
 ///                      -> (partial_bytes, events, ms, node_name, next_id) | error
 ///
 /// Every replica holds the same events but cuts blocks at different ids, so
-/// shares are id ranges, never block keys. The executor compiles the same
+/// shares are id ranges, never block keys. In a sharded cluster (placement
+/// exists, actors/shards.hpp) a share is (shard mask, id range) instead:
+///
+///   leader -> endpoint (query, epoch, text, now_ns, from_ns, to_ns, id_lo, id_hi,
+///                       shard_mask, shard_count) -> same answer
+///
+/// each shard goes to one live replica holding it (least loaded first), the
+/// ids below the leader's write-ahead buffer are scanned there, and the
+/// leader scans its own shards plus the buffer's ids of all shards. The executor compiles the same
 /// text with the leader's `now_ns` (identical plan), scans only
 /// id_lo <= id < id_hi (store_source::set_id_range) and returns the
 /// serialized partial; the leader merges the partials. The leader keeps the
@@ -60,6 +68,14 @@ struct node_work {
   std::string failure;  ///< why its share was taken back (empty: it answered)
 };
 
+/// Where each shard can be read (actors/shards.hpp), from the placement:
+/// pushed by the leader's consensus module every tick.
+struct shard_routing {
+  unsigned shard_count = 0;                      ///< 0: unsharded (id-range shares)
+  std::vector<std::vector<std::string>> holders; ///< per shard: node ids holding it
+  std::string self_id;                           ///< this node's id (holds everything it led)
+};
+
 /// Cluster state the leader needs to distribute queries; shared between the
 /// peer connector (writes the peer list) and the query pool threads.
 class query_cluster {
@@ -73,9 +89,30 @@ public:
     std::lock_guard guard{mutex_};
     peers_ = std::move(peers);
   }
+  /// As above, with each endpoint's node id (same order).
+  void set_peers(std::vector<caf::actor> peers, std::vector<std::string> ids) {
+    std::lock_guard guard{mutex_};
+    peers_ = std::move(peers);
+    peer_ids_ = std::move(ids);
+  }
   std::vector<caf::actor> peers() const {
     std::lock_guard guard{mutex_};
     return peers_;
+  }
+  /// Node ids of peers() (empty strings where unknown).
+  std::vector<std::string> peer_ids() const {
+    std::lock_guard guard{mutex_};
+    auto ids = peer_ids_;
+    ids.resize(peers_.size());
+    return ids;
+  }
+  void set_routing(shard_routing r) {
+    std::lock_guard guard{mutex_};
+    routing_ = std::move(r);
+  }
+  shard_routing routing() const {
+    std::lock_guard guard{mutex_};
+    return routing_;
   }
   caf::actor_system& system() const noexcept { return sys_; }
   const std::string& node_name() const noexcept { return node_name_; }
@@ -87,6 +124,8 @@ private:
   std::chrono::milliseconds share_timeout_;
   mutable std::mutex mutex_;
   std::vector<caf::actor> peers_;
+  std::vector<std::string> peer_ids_;
+  shard_routing routing_;
 };
 
 /// The result of a distributed run.

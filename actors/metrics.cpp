@@ -1,5 +1,7 @@
 #include "actors/metrics.hpp"
 
+#include "actors/replication_lag.hpp"
+
 #include <fmt/format.h>
 
 namespace cairn {
@@ -64,12 +66,19 @@ std::string metrics::render() const {
           replicated_events.load());
   gauge("cairn_store_next_id", "One past the highest event id stored on this node",
         static_cast<double>(store_next_id.load()));
+  gauge("cairn_store_events", "Events held by this node (buffer and blocks; with shards, its "
+                              "shards only)",
+        static_cast<double>(stored_events.load()));
   gauge("cairn_is_leader", "1 if this node acts as leader", is_leader.load());
   gauge("cairn_epoch", "Leader epoch this node last saw", epoch.load());
   gauge("cairn_generation_model", "Model part of this node's storage generation",
         static_cast<double>(generation_model.load()));
   gauge("cairn_generation_write", "Write part of this node's storage generation",
         static_cast<double>(generation_write.load()));
+  replication_lag::instance().render(
+    out, std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+           .count());
   return out;
 }
 

@@ -38,7 +38,8 @@ public:
   std::atomic<uint64_t> generation_write{0};
   std::atomic<int64_t> open_connections{0};
   std::atomic<uint64_t> replicated_events{0}; ///< applied from the leader (followers)
-  std::atomic<uint64_t> store_next_id{0};     ///< one past the highest id stored here
+  std::atomic<uint64_t> store_next_id{0};     ///< this node's log position (next id)
+  std::atomic<uint64_t> stored_events{0};     ///< events held here (buffer + blocks)
 
   /// Prometheus text exposition (version 0.0.4).
   std::string render() const;

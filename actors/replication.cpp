@@ -6,12 +6,28 @@
 
 namespace cairn {
 
-namespace {
-
-uint64_t id_of(std::string_view record) {
+uint64_t record_id(std::string_view record) {
   uint64_t id;
   std::memcpy(&id, record.data() + storage::record_id_offset, sizeof id);
   return id;
+}
+
+void filter_records(const storage::record_batch& batch,
+                    const std::function<bool(uint64_t)>& keep, storage::record_batch& out) {
+  out.clear();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto r = batch.record(i);
+    if (!keep(record_id(r)))
+      continue;
+    out.offsets.push_back(static_cast<uint32_t>(out.bytes.size()));
+    out.bytes += r;
+  }
+}
+
+namespace {
+
+uint64_t id_of(std::string_view record) {
+  return record_id(record);
 }
 
 } // namespace

@@ -7,6 +7,14 @@
 ///                        -> (ack, applied, next_id) (applied = false: a gap) | error
 ///   anyone -> replica   (pull, epoch, after_id, max_events)
 ///                        -> (bytes, more)
+///   leader -> follower  (sparse, epoch, prev_next_id, end_id, bytes)
+///                        -> (ack, applied, next_id)
+///       a follower that holds only some shards (actors/shards.hpp) gets only
+///       their records of ids [prev_next_id, end_id); it applies them if it
+///       holds everything below prev_next_id, then its position is end_id;
+///   leader -> follower  (shardcopy, epoch, bytes) -> (ack, true, count)
+///       older events of a shard newly placed on the follower, stored
+///       without moving its position (they lie below it).
 /// `bytes` are records laid end to end; records are self-delimiting, so the
 /// receiver rebuilds the offsets (CAF 0.17 carries std::string natively).
 /// Invariants:
@@ -34,6 +42,19 @@ using pull_atom = caf::atom_constant<caf::atom("pull")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
+using sparse_atom = caf::atom_constant<caf::atom("sparse")>;
+using shardcopy_atom = caf::atom_constant<caf::atom("shardcopy")>;
+/// Placement keeper -> committer: the followers' shard masks.
+using shardmasks_atom = caf::atom_constant<caf::atom("shardmasks")>;
+/// Placement keeper -> committer: copy shards onto a follower.
+using addshards_atom = caf::atom_constant<caf::atom("addshards")>;
+/// Placement keeper -> leader's committer: fetch shards placed on the
+/// leader itself from the followers holding them.
+using selfcopy_atom = caf::atom_constant<caf::atom("selfcopy")>;
+/// Placement keeper -> committer: a placement exists (shards in use).
+using sharded_atom = caf::atom_constant<caf::atom("sharded")>;
+/// Placement keeper -> committer: forget a removed follower.
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
 
 /// Bits of an id below the epoch.
 inline constexpr int epoch_shift = 40;
@@ -47,6 +68,14 @@ inline uint64_t first_id_of_epoch(int64_t epoch) {
 /// into `out`; returns true if more remain.
 bool collect_after(const storage::event_store& store, uint64_t after_id, size_t max_events,
                    storage::record_batch& out);
+
+/// The id stored in a record.
+uint64_t record_id(std::string_view record);
+
+/// Records of `batch` whose shard `keep(id)` accepts, appended to `out`
+/// (cleared first).
+void filter_records(const storage::record_batch& batch,
+                    const std::function<bool(uint64_t)>& keep, storage::record_batch& out);
 
 /// Rebuilds `batch.offsets` from `batch.bytes`; false if the bytes are not
 /// a sequence of whole records.

@@ -28,7 +28,7 @@ bool store_source::scan_buffer(const query::scan_request& request,
   // The buffer is copied out in slices: its views die with the read txn.
   auto scanned = store_->scan_buffer(request.from_ns, request.to_ns,
                                      [&](const storage::record_view& rec) {
-                                       if (rec.id() < id_lo_ || rec.id() >= id_hi_)
+                                       if (!keeps(rec.id()))
                                          return true;
                                        batch_.offsets.push_back(
                                          static_cast<uint32_t>(batch_.bytes.size()));
@@ -90,11 +90,12 @@ std::optional<std::span<const storage::record_view>> store_source::read_block(
     views_.assign(batch_);
   ++blocks_read_;
   block_bytes_read_ += block.stored_bytes;
-  if (!id_restricted() || (block.summary.min_id >= id_lo_ && block.summary.max_id < id_hi_))
+  if (!id_restricted() ||
+      (!sharded() && block.summary.min_id >= id_lo_ && block.summary.max_id < id_hi_))
     return views_.views();
   filtered_.clear();
   for (const auto& v : views_.views())
-    if (v.id() >= id_lo_ && v.id() < id_hi_)
+    if (keeps(v.id()))
       filtered_.push_back(v);
   return std::span<const storage::record_view>{filtered_};
 }

@@ -41,6 +41,14 @@ public:
     id_hi_ = id_hi;
   }
 
+  /// Further restricts everything to events whose shard (actors/shards.hpp:
+  /// (id >> 10) % shard_count) is in `mask`: a node's shards in a sharded
+  /// distributed query. shard_count 0 lifts the restriction.
+  void set_shard_mask(uint64_t mask, unsigned shard_count) noexcept {
+    shard_mask_ = mask;
+    shard_count_ = shard_count;
+  }
+
   /// Blocks overlapping [request.from_ns, request.to_ns) that the request's
   /// filter cannot rule out, in key order; counts the others as skipped.
   std::vector<storage::block_info> list_candidates(const query::scan_request& request);
@@ -74,6 +82,8 @@ public:
     store_source s{store_};
     s.id_lo_ = id_lo_;
     s.id_hi_ = id_hi_;
+    s.shard_mask_ = shard_mask_;
+    s.shard_count_ = shard_count_;
     s.parts_ = parts_;
     return s;
   }
@@ -89,7 +99,15 @@ private:
   bool scan_buffer(const query::scan_request& request, const query::chunk_callback& chunk);
   bool scan_blocks(const query::scan_request& request, const query::chunk_callback& chunk);
 
-  bool id_restricted() const noexcept { return id_lo_ != 0 || id_hi_ != UINT64_MAX; }
+  bool sharded() const noexcept { return shard_count_ != 0; }
+  bool id_restricted() const noexcept {
+    return id_lo_ != 0 || id_hi_ != UINT64_MAX || sharded();
+  }
+  /// Whether an event id passes the id range and the shard mask.
+  bool keeps(uint64_t id) const noexcept {
+    return id >= id_lo_ && id < id_hi_ &&
+           (!sharded() || ((shard_mask_ >> ((id >> 10) % shard_count_)) & 1));
+  }
   bool outside_ids(const storage::block_summary& s) const noexcept {
     return s.max_id < id_lo_ || s.min_id >= id_hi_;
   }
@@ -101,6 +119,8 @@ private:
   std::vector<storage::record_view> filtered_; ///< id-restricted views of a straddling block
   uint64_t id_lo_ = 0;
   uint64_t id_hi_ = UINT64_MAX;
+  uint64_t shard_mask_ = ~uint64_t{0};
+  unsigned shard_count_ = 0;
   parts parts_ = parts::all;
   uint64_t blocks_skipped_ = 0;
   uint64_t blocks_read_ = 0;

@@ -1,12 +1,20 @@
 /// GET /api/cluster: every node's id, name, role, addresses, epoch,
-/// generation, heartbeat age, data age and health, from the metastore's
-/// membership table as the consensus module last read it.
+/// generation, heartbeat age, data age, replication lag and health, from
+/// the metastore's membership table as the consensus module last read it.
+/// DELETE /api/cluster/nodes/{name or id} (Setup): `cairn node remove`:
+/// takes a stopped node out of membership and placement and re-replicates
+/// its shards (actors/placement_actor.hpp); answers what moved.
 #include "actors/consensus_actor.hpp"
 #include "actors/notification_board.hpp"
+#include "actors/placement_actor.hpp"
+#include "actors/replication_lag.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/auth.hpp"
 #include "net/event_json.hpp"
 #include "net/node_services.hpp"
+#include "net/reply_to.hpp"
+
+#include <fmt/format.h>
 
 #include <chrono>
 #include <cstdio>
@@ -79,6 +87,13 @@ void add_cluster_routes(router& r, const node_services& s) {
                 body += ",\"Generation\":" + std::to_string(n.generation);
                 body += ",\"MillisecondsSinceLastHeartbeat\":" + std::to_string(age);
                 body += ",\"DataAgeMilliseconds\":" + std::to_string(n.data_age_ms);
+                // Lag as this (leading) node sees each follower; the leader
+                // itself and nodes it does not replicate to show 0.
+                follower_lag lag;
+                bool tracked = replication_lag::instance().find(n.id, lag);
+                body += ",\"ReplicationLagBatches\":" + std::to_string(tracked ? lag.batches : 0);
+                body += fmt::format(",\"ReplicationLagSeconds\":{:.3f}",
+                                    tracked ? lag.seconds(now * 1000000) : 0.0);
                 body += std::string{",\"IsConnected\":"} +
                         (age < s.heartbeat_stale.count() ? "true" : "false");
                 add_string(body, "Health",
@@ -107,6 +122,32 @@ void add_cluster_routes(router& r, const node_services& s) {
             },
             nodes_atom::value);
         }));
+  r.add(http::verb::delete_, "/api/cluster/nodes/*", "cluster-nodes",
+        [s](request& req, const request_info& info, responder respond) {
+          authorize(
+            s, req, info, meta::permission::setup, respond,
+            [s, reply = reply_to{req.version(), req.keep_alive(), respond},
+             info](std::optional<meta::api_key_info>) {
+              constexpr std::string_view prefix = "/api/cluster/nodes/";
+              auto name = std::string{std::string_view{info.path}.substr(prefix.size())};
+              if (!s.placement)
+                return reply.error(http::status::bad_request,
+                                   "this node is not part of a cluster");
+              if (name.empty())
+                return reply.error(http::status::bad_request, "no node name in the path");
+              // Removal re-replicates shards before it answers: minutes at most.
+              ask(
+                *s.system, s.placement, std::chrono::minutes(10),
+                [reply](int32_t status, const std::string& body) {
+                  reply.json(static_cast<http::status>(status), body);
+                },
+                [reply](caf::error& err) {
+                  reply.error(http::status::service_unavailable,
+                              "the placement keeper did not answer: " + to_string(err));
+                },
+                remove_atom::value, name);
+            });
+        });
 }
 
 } // namespace cairn::net

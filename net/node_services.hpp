@@ -29,6 +29,7 @@ struct node_services {
   caf::actor committer; ///< ingest committer
   caf::actor auth;      ///< API key checks
   caf::actor consensus; ///< membership for /api/cluster
+  caf::actor placement; ///< shard placement, node removal (cluster nodes only)
   std::shared_ptr<cairn::auth_snapshot> auth_view; ///< key count, for loopback access
   std::shared_ptr<storage::event_store> store;
   size_t max_body_bytes = 10 * 1024 * 1024;

@@ -34,6 +34,7 @@
 #include "storage/meta/errc.hpp"
 #include "storage/meta/lease.hpp"
 #include "storage/meta/node_info.hpp"
+#include "storage/meta/shard_replica.hpp"
 #include "storage/meta/alert.hpp"
 #include "storage/meta/signal.hpp"
 
@@ -170,14 +171,20 @@ public:
   /// All nodes ordered by id.
   expected<std::vector<node_info>> list_nodes();
 
-  /// Deletes a node and its shard placements; returns whether it existed.
+  /// Deletes a node's membership row; returns whether it existed. Its
+  /// placement rows stay (they name its shard id, which a replacement node
+  /// may carry): remove them with remove_holder.
   expected<bool> remove_node(std::string_view node_id);
 
-  /// Records that `node_id` stores `shard_id` (idempotent).
-  expected<void> place_shard(std::string_view shard_id, std::string_view node_id);
+  /// Records that `holder` (a node's shard id) has a full copy of `shard`
+  /// (idempotent; keeps the first placed_ms).
+  expected<void> place_replica(int shard, std::string_view holder, int64_t placed_ms);
 
-  /// All (shard_id, node_id) pairs ordered by shard then node.
-  expected<std::vector<std::pair<std::string, std::string>>> list_shard_placement();
+  /// Removes every placement row of `holder`; returns how many there were.
+  expected<size_t> remove_holder(std::string_view holder);
+
+  /// All placement rows ordered by shard then holder.
+  expected<std::vector<shard_replica>> list_replicas();
 
   // -- copying (metastore_copy.cpp) ------------------------------------------
 

@@ -88,38 +88,44 @@ expected<std::vector<node_info>> metastore::list_nodes() {
 expected<bool> metastore::remove_node(std::string_view node_id) {
   return detail::guarded("remove_node(" + std::string{node_id} + ")", [&] {
     std::string id{node_id};
-    detail::write_txn txn{*sql_, backend_};
-    *sql_ << "DELETE FROM shard_placement WHERE node_id = :id", soci::use(id);
     soci::statement st = (sql_->prepare << "DELETE FROM nodes WHERE id = :id", soci::use(id));
     st.execute(true);
-    bool existed = st.get_affected_rows() == 1;
-    txn.commit();
-    return existed;
+    return st.get_affected_rows() == 1;
   });
 }
 
-expected<void> metastore::place_shard(std::string_view shard_id, std::string_view node_id) {
-  return detail::guarded("place_shard(" + std::string{shard_id} + ")", [&] {
-    std::string s{shard_id};
-    std::string n{node_id};
-    *sql_ << "INSERT INTO shard_placement (shard_id, node_id) VALUES (:s, :n)"
-             " ON CONFLICT (shard_id, node_id) DO NOTHING",
-      soci::use(s), soci::use(n);
+expected<void> metastore::place_replica(int shard, std::string_view holder, int64_t placed_ms) {
+  return detail::guarded("place_replica(" + std::to_string(shard) + ")", [&] {
+    std::string h{holder};
+    long long at = placed_ms;
+    *sql_ << "INSERT INTO shard_replicas (shard, holder, placed_ms) VALUES (:s, :h, :t)"
+             " ON CONFLICT (shard, holder) DO NOTHING",
+      soci::use(shard), soci::use(h), soci::use(at);
   });
 }
 
-expected<std::vector<std::pair<std::string, std::string>>>
-metastore::list_shard_placement() {
-  return detail::guarded("list_shard_placement", [&] {
-    std::vector<std::pair<std::string, std::string>> out;
-    std::string s;
-    std::string n;
-    soci::statement st = (sql_->prepare << "SELECT shard_id, node_id FROM shard_placement"
-                                           " ORDER BY shard_id, node_id",
-                          soci::into(s), soci::into(n));
+expected<size_t> metastore::remove_holder(std::string_view holder) {
+  return detail::guarded("remove_holder(" + std::string{holder} + ")", [&] {
+    std::string h{holder};
+    soci::statement st
+      = (sql_->prepare << "DELETE FROM shard_replicas WHERE holder = :h", soci::use(h));
+    st.execute(true);
+    return static_cast<size_t>(st.get_affected_rows());
+  });
+}
+
+expected<std::vector<shard_replica>> metastore::list_replicas() {
+  return detail::guarded("list_replicas", [&] {
+    std::vector<shard_replica> out;
+    int shard = 0;
+    std::string holder;
+    long long placed = 0;
+    soci::statement st = (sql_->prepare << "SELECT shard, holder, placed_ms FROM shard_replicas"
+                                           " ORDER BY shard, holder",
+                          soci::into(shard), soci::into(holder), soci::into(placed));
     st.execute();
     while (st.fetch())
-      out.emplace_back(s, n);
+      out.push_back(shard_replica{shard, holder, placed});
     return out;
   });
 }

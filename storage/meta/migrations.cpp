@@ -112,9 +112,25 @@ constexpr std::string_view v2_statements[] = {
   "ALTER TABLE alerts ADD COLUMN pending_json TEXT NOT NULL DEFAULT ''",
 };
 
+// Version 3: shard placement by holder shard id (actors/shards.hpp). Shards
+// are numbers (0 .. cluster.shards - 1, ids go to shard (id >> 10) % count);
+// a holder is a node's shard_id, so a replacement node started with a dead
+// node's --shard-id takes its place. placed_ms = when the holder had a full
+// copy. Replaces v1's shard_placement (shard and node ids as text, never
+// used by a server, so there is nothing to carry over).
+constexpr std::string_view v3_statements[] = {
+  "DROP TABLE shard_placement",
+  R"(CREATE TABLE shard_replicas (
+       shard INTEGER NOT NULL,
+       holder TEXT NOT NULL,
+       placed_ms BIGINT NOT NULL DEFAULT 0,
+       PRIMARY KEY (shard, holder)))",
+};
+
 constexpr migration migrations[] = {
   {1, "initial schema", v1_statements},
   {2, "alert windows", v2_statements},
+  {3, "shard replicas by holder shard id", v3_statements},
 };
 
 constexpr std::string_view create_schema_migrations

@@ -41,7 +41,7 @@ constexpr column_def retention_policies_cols[] = {
   {"signal_id", T}, {"data_source", T},  {"created_ms", I},
 };
 
-constexpr column_def shard_placement_cols[] = {{"shard_id", T}, {"node_id", T}};
+constexpr column_def shard_replicas_cols[] = {{"shard", I}, {"holder", T}, {"placed_ms", I}};
 
 constexpr column_def alerts_cols[] = {
   {"id", T},           {"title", T},         {"description", T},
@@ -60,7 +60,7 @@ constexpr table_def tables[] = {
   {"secrets", secrets_cols},
   {"signals", signals_cols},
   {"retention_policies", retention_policies_cols},
-  {"shard_placement", shard_placement_cols},
+  {"shard_replicas", shard_replicas_cols},
   {"alerts", alerts_cols},
 };
 

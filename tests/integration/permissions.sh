@@ -21,6 +21,7 @@ GET     /api/events/*                /api/events/event-1           Read
 GET     /api/events/stream           /api/events/stream            Read
 GET     /api/data                    /api/data?q=select%20count(*)%20from%20stream Read
 GET     /api/cluster                 /api/cluster                  Read
+DELETE  /api/cluster/nodes/*         /api/cluster/nodes/node-x     Setup
 GET     /api/storage                 /api/storage                  Read
 GET     /api/signals                 /api/signals                  Read
 POST    /api/signals                 /api/signals                  Write

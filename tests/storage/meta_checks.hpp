@@ -256,8 +256,8 @@ inline void fill_all_tables(metastore& m, const secret_key& key) {
   ok(m.create_api_key("k", {permission::ingest, permission::read}, "{}", "Error"));
   ok(m.set_setting("ingest.maxEventBytes", "262144"));
   ok(m.set_secret("tls.password", "s3cret", key));
-  ok(m.place_shard("shard-1", "n1"));
-  ok(m.place_shard("shard-1", "n2"));
+  ok(m.place_replica(1, "n1", 1'700'000'000'000));
+  ok(m.place_replica(1, "n2", 1'700'000'000'001));
   auto& sql = m.session();
   sql << "INSERT INTO signals (id, title, filter, is_protected, created_ms)"
          " VALUES ('signal-1', 'Errors', '@Level = ''Error''', 1, 5)";

@@ -141,12 +141,21 @@ TEST_CASE_FIXTURE(fixture, "nodes are upserted, heartbeat and are listed") {
   CHECK(nodes[0].shard_id == "s1");
   CHECK(nodes[1].role == "starting");
   CHECK_FALSE(m.upsert_node(node_info{}).has_value());
-  ok(m.place_shard("s1", "node-a"));
-  ok(m.place_shard("s1", "node-a"));
-  ok(m.place_shard("s1", "node-b"));
-  CHECK(ok(m.list_shard_placement()).size() == 2);
+  ok(m.place_replica(1, "s1", 10));
+  ok(m.place_replica(1, "s1", 20)); // idempotent: the first placement time stays
+  ok(m.place_replica(1, "s2", 30));
+  ok(m.place_replica(0, "s2", 40));
+  auto placed = ok(m.list_replicas());
+  REQUIRE(placed.size() == 3);
+  CHECK(placed[0].shard == 0);
+  CHECK(placed[1].holder == "s1");
+  CHECK(placed[1].placed_ms == 10);
+  // Removing a node leaves its placement (a replacement may carry its shard
+  // id); remove_holder drops it.
   CHECK(ok(m.remove_node("node-a")));
-  CHECK(ok(m.list_shard_placement()).size() == 1);
+  CHECK(ok(m.list_replicas()).size() == 3);
+  CHECK(ok(m.remove_holder("s2")) == 2);
+  CHECK(ok(m.list_replicas()).size() == 1);
   CHECK(ok(m.list_nodes()).size() == 1);
 }
 

@@ -2,6 +2,7 @@
 /// demote`, `metastore to-postgresql`.
 #include "storage/meta/metastore.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/http_client.hpp"
 #include "tools/cli/node_identity.hpp"
 #include "tools/cli/node_metastore.hpp"
 
@@ -146,7 +147,26 @@ int node_command(int argc, char** argv) {
     }
     return ok;
   }
-  throw usage_error{"unknown node verb '" + verb + "' (setup|lead|demote)"};
+  if (verb == "remove") {
+    // On the leader (any node forwards it there): membership, placement and
+    // re-replication of the shards that lost a copy.
+    if (argc < 4)
+      throw usage_error{"usage: cairn node remove NAME [--server URL] [--api-key KEY]"};
+    std::string name = argv[3];
+    args a{argc, argv, 4, {"server", "api-key"}};
+    http_client client{a.get_or("server", "http://127.0.0.1:5341"), a.get_or("api-key", "")};
+    http_reply reply;
+    try {
+      reply = client.send("DELETE", "/api/cluster/nodes/" + url_encode(name), "");
+    } catch (const std::exception& e) {
+      return fail_with("node remove", e.what());
+    }
+    if (reply.status != 200)
+      return fail_with("node remove", "HTTP " + std::to_string(reply.status) + ": " + reply.body);
+    std::cout << reply.body << "\n";
+    return ok;
+  }
+  throw usage_error{"unknown node verb '" + verb + "' (setup|lead|demote|remove)"};
 }
 
 int metastore_command(int argc, char** argv) {

@@ -25,6 +25,7 @@ void print_help() {
                "  node setup --cluster-listen H:P --internal-api URI --peer-cluster H:P,...\n"
                "       --peer-internal-api URI,... -k KEY --node-name NAME [--shard-id ID]\n"
                "  node lead | node demote                manual (DR) leadership\n"
+               "  node remove NAME [--server URL] [--api-key KEY]   drop a stopped node, re-replicate\n"
                "  metastore to-postgresql --connection-string=...\n"
                "  version\n\n"
                "Every command takes --storage DIR (default ./cairn-data, env CAIRN_STORAGE).\n";

@@ -11,6 +11,7 @@
 #include "actors/distributed_query.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/notifier_actor.hpp"
+#include "actors/placement_actor.hpp"
 #include "actors/retention_actor.hpp"
 #include "net/alert_routes.hpp"
 #include "net/http_server.hpp"
@@ -301,7 +302,9 @@ int run_command(int argc, char** argv) {
   co.self.internal_uri = cfg.get("cluster.internalApiUri").empty()
                            ? co.self.api_uri
                            : cfg.get("cluster.internalApiUri");
-  co.self.shard_id = cfg.get("node.shardId");
+  // Placement names a node by its shard id; without --shard-id it is the
+  // node id (generated once, kept in <storage>/node-id).
+  co.self.shard_id = cfg.get("node.shardId").empty() ? identity.id : cfg.get("node.shardId");
   co.self.health = "ok";
   std::vector<caf::actor> cluster_actors;
   auto query_peers = std::make_shared<query_cluster>(
@@ -329,8 +332,9 @@ int run_command(int argc, char** argv) {
     }
     auto connector = sys.spawn<caf::detached>(peer_connector_actor, identity.id, cluster_key,
                                               cfg.get_list("cluster.peers"), committer,
-                                              [query_peers](const std::vector<caf::actor>& p) {
-                                                query_peers->set_peers(p);
+                                              [query_peers](const std::vector<caf::actor>& p,
+                                                            const std::vector<std::string>& ids) {
+                                                query_peers->set_peers(p, ids);
                                               });
     cluster_actors = {endpoint, gate, connector};
   }
@@ -341,6 +345,21 @@ int run_command(int argc, char** argv) {
   auto auth_view = std::make_shared<auth_snapshot>();
   auto auth = sys.spawn<caf::detached>(auth_actor, co.metastore_uri, auth_view);
   std::vector<caf::actor> ticked{consensus, node, auth};
+  caf::actor placement;
+  if (!cluster_actors.empty()) {
+    placement_options po;
+    po.metastore_uri = co.metastore_uri;
+    po.node_id = identity.id;
+    po.shard_id = co.self.shard_id;
+    po.shard_count = static_cast<unsigned>(cfg.get_int("cluster.shards"));
+    po.replication = static_cast<size_t>(cfg.get_int("cluster.replication"));
+    po.heartbeat_stale = std::max(co.lease / 2, 3 * tick);
+    po.expected_nodes = cfg.get_list("cluster.peers").size() + 1;
+    placement = sys.spawn<caf::detached>(placement_actor, po, committer, view,
+                                         cfg.get_bool("query.distribute") ? query_peers
+                                                                          : nullptr);
+    ticked.push_back(placement);
+  }
   if (!cluster_actors.empty())
     ticked.push_back(cluster_actors.back()); // the peer connector
   auto clock = sys.spawn(clock_actor, ticked, tick);
@@ -354,6 +373,7 @@ int run_command(int argc, char** argv) {
   services.node = node;
   services.committer = committer;
   services.consensus = consensus;
+  services.placement = placement;
   services.store = store;
   services.auth = auth;
   services.auth_view = auth_view;
