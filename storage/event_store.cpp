@@ -679,26 +679,31 @@ result<std::vector<block_info>> event_store::list_blocks(int64_t from_ns, int64_
   return out;
 }
 
-status event_store::read_block(const block_key& key, record_batch& out) const {
+namespace {
+
+/// Runs `decode(value)` on block `key`'s value inside a short read transaction.
+template <class Decode>
+status with_block_value(MDB_env* env, MDB_dbi blocks_db, const block_key& key, Decode&& decode) {
   lmdb_txn txn;
-  if (auto st = txn.begin(impl_->env, true, "read_block"); !st)
+  if (auto st = txn.begin(env, true, "read_block"); !st)
     return st;
   encoded_key ek{key};
   MDB_val k = ek.val(), v;
-  if (int rc = mdb_get(txn.get(), impl_->blocks_db, &k, &v); rc != MDB_SUCCESS)
+  if (int rc = mdb_get(txn.get(), blocks_db, &k, &v); rc != MDB_SUCCESS)
     return lmdb_error(rc, key_context("read_block", key));
-  return decode_block(to_view(v), out);
+  return decode(to_view(v));
+}
+
+} // namespace
+
+status event_store::read_block(const block_key& key, record_batch& out) const {
+  return with_block_value(impl_->env, impl_->blocks_db, key,
+                          [&](std::string_view value) { return decode_block(value, out); });
 }
 
 status event_store::read_block(const block_key& key, const field_projection& projection, block_views& out) const {
-  lmdb_txn txn;
-  if (auto st = txn.begin(impl_->env, true, "read_block"); !st)
-    return st;
-  encoded_key ek{key};
-  MDB_val k = ek.val(), v;
-  if (int rc = mdb_get(txn.get(), impl_->blocks_db, &k, &v); rc != MDB_SUCCESS)
-    return lmdb_error(rc, key_context("read_block", key));
-  return decode_block(to_view(v), out, projection);
+  return with_block_value(impl_->env, impl_->blocks_db, key,
+                          [&](std::string_view value) { return decode_block(value, out, projection); });
 }
 
 result<uint64_t> event_store::scan_buffer(int64_t from_ns, int64_t to_ns, const record_callback& f) const {
