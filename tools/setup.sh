@@ -26,7 +26,18 @@ case "$mode" in
       [ -f "$pkg" ] || continue
       (cd "$(dirname "$pkg")" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
     done
-    cd "$build"
-    exec ctest --output-on-failure -j"$jobs" --timeout 900 "$@"
+    status=0
+    (cd "$build" && ctest --output-on-failure -j"$jobs" --timeout 900 "$@") || status=$?
+    # ASan + UBSan in their own build directory (CAIRN_SANITIZE_TESTS=0
+    # skips it). CI scope: the storage, query and actors unit tests, which
+    # need no Beast translation units; CAIRN_SANITIZE_TESTS=full adds the net
+    # room and integration scripts against a sanitized server.
+    case "${CAIRN_SANITIZE_TESTS:-1}" in
+      0) ;;
+      full) bash "$here/tools/sanitize-tests.sh" "$build-asan" || status=1 ;;
+      *) ROOMS="storage query actors" INTEGRATION="" \
+           bash "$here/tools/sanitize-tests.sh" "$build-asan" || status=1 ;;
+    esac
+    exit $status
     ;;
 esac
