@@ -7,8 +7,10 @@
 /// be used by two threads at once.
 #include "storage/errc.hpp"
 
+#include <cerrno>
 #include <lmdb.h>
 #include <string_view>
+#include <sys/statvfs.h>
 
 namespace cairn::storage {
 
@@ -36,8 +38,14 @@ public:
 
   /// Commits (durably, unless the env was opened with NOSYNC).
   status commit(std::string_view context) {
+    MDB_env* env = mdb_txn_env(txn_);
     int rc = mdb_txn_commit(txn_);
     txn_ = nullptr; // freed by LMDB whatever the outcome
+    // LMDB reports a short page write (the disk filled up mid-commit) as EIO;
+    // on a nearly full file system that is "full" (503, retry), not an I/O
+    // fault (500). Seen in tests/fault/disk_full.sh.
+    if (rc == EIO && nearly_full(env))
+      rc = ENOSPC;
     if (rc != MDB_SUCCESS)
       return lmdb_error(rc, std::string{context} + ": mdb_txn_commit");
     return ok;
@@ -46,6 +54,15 @@ public:
   MDB_txn* get() const noexcept { return txn_; }
 
 private:
+  /// True if the env's file system has less than 16 MiB left for us.
+  static bool nearly_full(MDB_env* env) {
+    mdb_filehandle_t fd;
+    struct statvfs v;
+    if (!env || mdb_env_get_fd(env, &fd) != MDB_SUCCESS || fstatvfs(fd, &v) != 0)
+      return false;
+    return static_cast<unsigned long long>(v.f_bavail) * v.f_frsize < (16ull << 20);
+  }
+
   MDB_txn* txn_ = nullptr;
 };
 
