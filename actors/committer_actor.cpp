@@ -111,15 +111,16 @@ void note_ack(self_ptr self, const caf::actor_addr& peer, uint64_t their_next) {
   publish_lag(self, id->second, acked);
 }
 
-/// Starts tracking peers the leader has no position for yet: they count as
-/// holding everything committed so far, and lag from the next commit on.
+/// Starts tracking peers the leader has no position for yet: position
+/// unknown (0) until their first answer; the next probe asks at once, so a
+/// new or replacement node is caught up even if no batch follows.
 void track_peers(self_ptr self) {
   auto& st = self->state;
   if (!st.active)
     return;
   for (const auto& [addr, id] : st.peer_ids)
     if (!st.acked_next.count(id))
-      st.acked_next[id] = st.next_id;
+      st.acked_next[id] = 0;
   publish_all_lag(self);
 }
 
@@ -277,7 +278,14 @@ std::pair<uint64_t, std::string> apply_shard_copy(self_ptr self, storage::record
     lo = std::min(lo, id);
     hi = std::max(hi, id);
   }
-  auto held = ids_held(*st.store, lo, hi);
+  // Nothing at or above the store's next id is held: skip the lookup (the
+  // common case of a pull or catch-up past this node's newest event).
+  uint64_t store_next = 0;
+  if (auto stats = st.store->stats())
+    store_next = stats->next_id;
+  std::unordered_set<uint64_t> held;
+  if (lo < store_next)
+    held = ids_held(*st.store, lo, hi);
   storage::record_batch fresh;
   filter_records(got, [&](uint64_t id) { return !held.count(id); }, fresh);
   uint64_t stored = 0;
@@ -342,6 +350,8 @@ void pull_from_peers(self_ptr self) {
         break;
     }
   }
+  spdlog::info("replication: pulled from {} peer(s) after id {}: position {} -> {}",
+               st.peers.size(), start, start + 1, end);
   st.next_id = end;
   metrics::instance().store_next_id = st.next_id;
 }

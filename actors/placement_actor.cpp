@@ -125,6 +125,9 @@ round_report placement_round(self_ptr self) {
                std::move(ids), std::move(masks));
   };
   push_masks();
+  if (placement.empty()) // the committer needs the shard count for the first copies
+    self->send(st.committer, shardmasks_atom::value, static_cast<uint32_t>(o.shard_count),
+               std::vector<std::string>{}, std::vector<uint64_t>{});
   // 2. Missing copies, on live nodes (the leader included).
   const size_t replication = std::min(o.replication, registered.size());
   auto plan = plan_missing_copies(o.shard_count, replication, placement, live);
@@ -135,7 +138,7 @@ round_report placement_round(self_ptr self) {
   for (const auto& [holder, mask] : per_holder) {
     moved_copy move{holder, holder, mask, 0, {}};
     if (holder == o.shard_id) {
-      move.node_name = "leader";
+      move.node_name = live_nodes[holder].front()->name;
       // At the first placement the leader holds every event (all nodes were
       // full copies); later it fetches the shards from their live holders.
       std::vector<std::string> from;
@@ -326,6 +329,21 @@ void check_sharded(self_ptr self) {
 
 } // namespace
 
+bool holds_some_shards_only(const std::string& metastore_uri, const std::string& shard_id,
+                            unsigned shard_count) {
+  auto store = meta::metastore::open(metastore_uri);
+  if (!store)
+    return false;
+  auto replicas = store->list_replicas();
+  if (!replicas || replicas->empty())
+    return false;
+  std::set<int> mine;
+  for (const auto& r : *replicas)
+    if (r.holder == shard_id)
+      mine.insert(r.shard);
+  return mine.size() < shard_count;
+}
+
 caf::behavior placement_actor(self_ptr self, placement_options options, caf::actor committer,
                               std::shared_ptr<cluster_view> view,
                               std::shared_ptr<query_cluster> queries) {
@@ -337,9 +355,6 @@ caf::behavior placement_actor(self_ptr self, placement_options options, caf::act
   st.committer = std::move(committer);
   st.view = std::move(view);
   st.queries = std::move(queries);
-  // Before the clock runs (so before the peer connector's first tick can
-  // make the committer pull from its peers).
-  check_sharded(self);
   return {
     [=](tick_atom) {
       auto& st = self->state;

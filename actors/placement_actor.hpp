@@ -58,6 +58,14 @@ struct placement_state {
   bool told_sharded = false; ///< the committer knows a placement exists
 };
 
+/// Whether the placement gives `shard_id` fewer than all `shard_count`
+/// shards (false when there is no placement yet, or it cannot be read).
+/// Read once at start-up, before any peer connects: such a node must not
+/// pull every shard from its peers (it waits for the leader's catch-up of
+/// its own shards).
+bool holds_some_shards_only(const std::string& metastore_uri, const std::string& shard_id,
+                            unsigned shard_count);
+
 caf::behavior placement_actor(caf::stateful_actor<placement_state>* self,
                               placement_options options, caf::actor committer,
                               std::shared_ptr<cluster_view> view,

@@ -49,7 +49,7 @@ with open(path, "w") as f:
         ts = datetime.datetime.fromtimestamp(now - 86400 + 86400 * i / n, datetime.timezone.utc)
         t = ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         if i % 4 == 0:
-            k = kinds[(i * 7) % len(kinds)]
+            k = kinds[(i // 4) % len(kinds)]
             f.write('{"@t":"%s","@mt":"Request {Path} failed","@l":"Error","Path":"/api/item/%d",'
                     '"@x":"%s: something went wrong (%d)\\n   at App.Handler.Run() in Handler.cs:line %d"}\n'
                     % (t, i % 977, k, i, i % 300))

@@ -4,12 +4,12 @@
 #  1. every shard is placed on 3 nodes; each follower stores exactly the
 #     events of its shards; a distributed query answers exactly with all
 #     four nodes scanning;
-#  2. a follower is killed: queries stay exact; `cairn node remove` drops it
-#     and gives each of its shards a third copy on the remaining follower,
-#     reporting what moved; that node then stores exactly its new shards;
-#  3. another follower is killed and a replacement (fresh storage, same
-#     cluster port) is started with its --shard-id: placement is unchanged,
-#     the replacement receives exactly those shards and answers queries.
+#  2. a follower is killed and a replacement (fresh storage, same cluster
+#     port) is started with its --shard-id: placement is unchanged, the
+#     replacement receives exactly those shards (9 of 12) and answers queries;
+#  3. another follower is killed: queries stay exact; `cairn node remove`
+#     drops it and gives each of its shards a third copy on the live nodes,
+#     reporting what moved; they then store exactly their new shards.
 source "$(dirname "$0")/lib.bash"
 TICK=200
 LEASE=2000
@@ -126,8 +126,32 @@ print("'"$1"': count %d exact" % d["Rows"][0][0])' || fail "$1: $body"
 }
 check_count "all four nodes" 4
 
-echo "2. kill a follower, query, remove it, re-replicate"
-x=""; for n in 1 2 3 4; do [ "$n" != "$leader" ] && x=$n && break; done
+echo "2. replace a dead follower by its --shard-id"
+y=""; for n in 1 2 3 4; do [ "$n" != "$leader" ] && y=$n && break; done
+before=$(psql_q "select string_agg(shard::text, ',' order by shard) from shard_replicas where holder = 'holder-$y'")
+kill -KILL "${PID[$y]}"
+wait "${PID[$y]}" 2>/dev/null || true
+z=5
+CPORT[5]=${CPORT[$y]} # the replacement takes the dead node's place, port included
+setup_node 5
+"$CAIRN_BIN" node setup --storage "$WORK/n5" --cluster-listen "127.0.0.1:${CPORT[5]}" \
+  --peer-cluster "$(peers_of "$y")" --node-name "s5" --shard-id "holder-$y" \
+  -k "shard-test-key-0123456789abcdef" >/dev/null
+"$CAIRN_BIN" config set --storage "$WORK/n5" -k cluster.replication -v 3
+"$CAIRN_BIN" config set --storage "$WORK/n5" -k cluster.shards -v "$SHARDS"
+"$CAIRN_BIN" config set --storage "$WORK/n5" -k storage.indexIntervalMs -v 200
+t0=$(date +%s%N)
+launch 5
+wait_holds 5 "holder-$y"
+echo "  s5 took over holder-$y's shards in $((($(date +%s%N) - t0) / 1000000)) ms (start-up included)"
+after=$(psql_q "select string_agg(shard::text, ',' order by shard) from shard_replicas where holder = 'holder-$y'")
+[ "$before" = "$after" ] || fail "placement of holder-$y changed: $before -> $after"
+[ "$(psql_q "select shard_id from nodes where name = 's5'")" = "holder-$y" ] || fail "s5 not registered with holder-$y"
+check_count "with the replacement" 4
+curl -s -m 30 -G "${URL[$leader]}/api/data" --data-urlencode "q=select count(*) from stream for no_cache" |
+  grep -q '"Name":"s5"' || fail "the replacement took no part in the query"
+echo "3. kill another follower, query, remove it, re-replicate"
+x=""; for n in 1 2 3 4; do [ "$n" != "$leader" ] && [ "$n" != "$y" ] && x=$n && break; done
 kill -KILL "${PID[$x]}"
 wait "${PID[$x]}" 2>/dev/null || true
 check_count "s$x killed" 3
@@ -154,33 +178,10 @@ for s in $(seq 0 $((SHARDS - 1))); do
 done
 echo "  every shard has 3 copies again: $(psql_q "select holder, count(*) from shard_replicas group by holder order by holder" | tr '\n' ' ')"
 for n in 1 2 3 4; do
-  [ "$n" = "$leader" ] || [ "$n" = "$x" ] && continue
+  [ "$n" = "$leader" ] || [ "$n" = "$x" ] || [ "$n" = "$y" ] && continue
   wait_holds "$n" "holder-$n"
 done
+wait_holds 5 "holder-$y"
 check_count "after removal" 3
 
-echo "3. replace a dead follower by its --shard-id"
-y=""; for n in 1 2 3 4; do [ "$n" != "$leader" ] && [ "$n" != "$x" ] && y=$n && break; done
-before=$(psql_q "select string_agg(shard::text, ',' order by shard) from shard_replicas where holder = 'holder-$y'")
-kill -KILL "${PID[$y]}"
-wait "${PID[$y]}" 2>/dev/null || true
-z=5
-CPORT[5]=${CPORT[$y]} # the replacement takes the dead node's place, port included
-setup_node 5
-"$CAIRN_BIN" node setup --storage "$WORK/n5" --cluster-listen "127.0.0.1:${CPORT[5]}" \
-  --peer-cluster "$(peers_of "$y")" --node-name "s5" --shard-id "holder-$y" \
-  -k "shard-test-key-0123456789abcdef" >/dev/null
-"$CAIRN_BIN" config set --storage "$WORK/n5" -k cluster.replication -v 3
-"$CAIRN_BIN" config set --storage "$WORK/n5" -k cluster.shards -v "$SHARDS"
-"$CAIRN_BIN" config set --storage "$WORK/n5" -k storage.indexIntervalMs -v 200
-t0=$(date +%s%N)
-launch 5
-wait_holds 5 "holder-$y"
-echo "  s5 took over holder-$y's shards in $((($(date +%s%N) - t0) / 1000000)) ms (start-up included)"
-after=$(psql_q "select string_agg(shard::text, ',' order by shard) from shard_replicas where holder = 'holder-$y'")
-[ "$before" = "$after" ] || fail "placement of holder-$y changed: $before -> $after"
-[ "$(psql_q "select shard_id from nodes where name = 's5'")" = "holder-$y" ] || fail "s5 not registered with holder-$y"
-check_count "with the replacement" 3
-curl -s -m 30 -G "${URL[$leader]}/api/data" --data-urlencode "q=select count(*) from stream for no_cache" |
-  grep -q '"Name":"s5"' || fail "the replacement took no part in the query"
 echo "PASS"

@@ -12,6 +12,7 @@
 #include "actors/node_actor.hpp"
 #include "actors/notifier_actor.hpp"
 #include "actors/placement_actor.hpp"
+#include "actors/replication.hpp"
 #include "actors/retention_actor.hpp"
 #include "net/alert_routes.hpp"
 #include "net/http_server.hpp"
@@ -359,6 +360,13 @@ int run_command(int argc, char** argv) {
                                          cfg.get_bool("query.distribute") ? query_peers
                                                                           : nullptr);
     ticked.push_back(placement);
+    // Before the clock starts the peer connector: a node holding only some
+    // shards must not pull every shard from its peers when they connect.
+    if (holds_some_shards_only(co.metastore_uri, co.self.shard_id, po.shard_count)) {
+      spdlog::info("placement: {} holds some shards only; no pull from peers on connect",
+                   co.self.shard_id);
+      caf::anon_send(committer, sharded_atom::value);
+    }
   }
   if (!cluster_actors.empty())
     ticked.push_back(cluster_actors.back()); // the peer connector
