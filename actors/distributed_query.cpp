@@ -2,6 +2,7 @@
 
 #include "actors/metrics.hpp"
 #include "actors/query_memo.hpp"
+#include "actors/replication_lag.hpp"
 #include "actors/shards.hpp"
 #include "query/parse_error.hpp"
 
@@ -134,6 +135,21 @@ distributed_run run_sharded(const query_cluster& cluster,
       if (h == routing.self_id || connected.count(h))
         live[s].push_back(h);
   auto assignment = assign_query_shards(routing.shard_count, live, routing.self_id);
+  // Peers scan up to the lowest position they have confirmed (the leader's
+  // replication lag table), so a replica that keeps up takes its full share
+  // of the newest events too; without a confirmation, up to `cut` (the
+  // start of the leader's write-ahead buffer).
+  {
+    uint64_t confirmed = next_id;
+    for (const auto& [node, mask] : assignment) {
+      if (node == routing.self_id)
+        continue;
+      follower_lag lag;
+      confirmed = replication_lag::instance().find(node, lag) ? std::min(confirmed, lag.acked_next)
+                                                              : std::min(confirmed, cut);
+    }
+    cut = std::max(cut, confirmed);
+  }
 
   caf::scoped_actor io{cluster.system()};
   struct sent_share {
