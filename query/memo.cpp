@@ -25,9 +25,12 @@ void memo_cache::put(const std::string& key, std::string value) {
   }
   // 1. Replace an existing entry (a concurrent query memoized it first).
   if (auto it = index_.find(std::string_view{key}); it != index_.end()) {
-    counters_.bytes -= it->second->charge;
-    index_.erase(it->first);
-    lru_.erase(it->second);
+    // Take the list position before erasing the map node that holds it
+    // (reading it->second afterwards was a use-after-free, found by ASan).
+    auto node = it->second;
+    counters_.bytes -= node->charge;
+    index_.erase(it);
+    lru_.erase(node);
     --counters_.entries;
   }
   // 2. Make room, then insert at the front.

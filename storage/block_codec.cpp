@@ -380,7 +380,8 @@ public:
       if (size_t(w_end_ - w_) < varint_size(v.size()) + v.size())
         return false;
       w_ = write_varint(w_, v.size());
-      std::memcpy(w_, v.data(), v.size());
+      if (!v.empty()) // an empty field's data() may be null: memcpy(_, null, 0) is UB
+        std::memcpy(w_, v.data(), v.size());
       w_ += v.size();
     }
     return true;
