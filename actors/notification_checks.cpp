@@ -67,23 +67,27 @@ std::optional<notification_kind> parse_kind(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<notification> evaluate_notifications(const notification_inputs& in,
-                                                 const notification_thresholds& t,
-                                                 const std::vector<notification>& before,
-                                                 int64_t now_ms) {
-  std::vector<notification> now;
-  // Keeps the start time of a condition that already held.
-  auto add = [&](notification n) {
+notification_check evaluate_notifications(const notification_inputs& in,
+                                          const notification_thresholds& t,
+                                          const std::vector<notification>& before,
+                                          int64_t now_ms) {
+  notification_check out;
+  auto& now = out.active;
+  // Records a measurement; adds it to the active set if it holds, keeping
+  // the start time of a condition that already held.
+  auto measure = [&](notification n, bool holds) {
     n.since_ms = now_ms;
     for (const auto& b : before)
       if (b.same_as(n))
         n.since_ms = b.since_ms;
-    now.push_back(std::move(n));
+    out.measured.push_back(n);
+    if (holds)
+      now.push_back(std::move(n));
   };
   // 1. Disk of this node; carried over when it could not be measured.
   if (in.disk_used_percent) {
-    if (*in.disk_used_percent > t.disk_percent)
-      add({notification_kind::disk_usage, in.node, round1(*in.disk_used_percent), t.disk_percent});
+    measure({notification_kind::disk_usage, in.node, round1(*in.disk_used_percent), t.disk_percent},
+            *in.disk_used_percent > t.disk_percent);
   } else {
     for (const auto& b : before)
       if (b.kind == notification_kind::disk_usage && b.subject == in.node)
@@ -95,29 +99,37 @@ std::vector<notification> evaluate_notifications(const notification_inputs& in,
     for (const auto& b : before)
       if (follower_kind(b.kind))
         now.push_back(b);
-    return now;
+    return out;
   }
   size_t up_to_date = 0;
   for (const auto& f : in.followers) {
-    if (f.lag_seconds > t.lag_seconds)
-      add({notification_kind::replication_lag, f.name, round1(f.lag_seconds), t.lag_seconds});
-    else
+    bool lagging = f.lag_seconds > t.lag_seconds;
+    measure({notification_kind::replication_lag, f.name, round1(f.lag_seconds), t.lag_seconds},
+            lagging);
+    if (!lagging)
       ++up_to_date;
   }
-  if (in.configured_peers > 0 && up_to_date == 0)
-    add({notification_kind::no_up_to_date_follower, in.node, 0, t.lag_seconds});
-  return now;
+  if (in.configured_peers > 0)
+    measure({notification_kind::no_up_to_date_follower, in.node, static_cast<double>(up_to_date),
+             t.lag_seconds},
+            up_to_date == 0);
+  return out;
 }
 
-std::vector<notification_transition> diff_notifications(const std::vector<notification>& before,
-                                                         const std::vector<notification>& now) {
+std::vector<notification_transition>
+diff_notifications(const std::vector<notification>& before, const std::vector<notification>& now,
+                   const std::vector<notification>& measured) {
   std::vector<notification_transition> out;
   for (const auto& n : now)
     if (std::none_of(before.begin(), before.end(), [&](const auto& b) { return b.same_as(n); }))
       out.push_back({n, true});
-  for (const auto& b : before)
-    if (std::none_of(now.begin(), now.end(), [&](const auto& n) { return n.same_as(b); }))
-      out.push_back({b, false});
+  for (const auto& b : before) {
+    if (std::any_of(now.begin(), now.end(), [&](const auto& n) { return n.same_as(b); }))
+      continue;
+    auto m = std::find_if(measured.begin(), measured.end(),
+                          [&](const auto& x) { return x.same_as(b); });
+    out.push_back({m == measured.end() ? b : *m, false});
+  }
   return out;
 }
 

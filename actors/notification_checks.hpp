@@ -68,13 +68,21 @@ struct notification_thresholds {
   double disk_percent = 90;
 };
 
-/// The conditions holding now. Kinds not checked this time (followers in
-/// the grace period, the disk when statvfs failed) keep their entries from
-/// `before`, so they neither clear nor restart.
-std::vector<notification> evaluate_notifications(const notification_inputs& in,
-                                                 const notification_thresholds& t,
-                                                 const std::vector<notification>& before,
-                                                 int64_t now_ms);
+/// One check's outcome.
+struct notification_check {
+  /// The conditions holding now. Kinds not checked this time (followers in
+  /// the grace period, the disk when statvfs failed) keep their entries
+  /// from `before`, so they neither clear nor restart.
+  std::vector<notification> active;
+  /// Every figure measured this time, holding or not (what a clear reports).
+  std::vector<notification> measured;
+};
+
+/// Decides which conditions hold (see notification_check).
+notification_check evaluate_notifications(const notification_inputs& in,
+                                          const notification_thresholds& t,
+                                          const std::vector<notification>& before,
+                                          int64_t now_ms);
 
 /// A start (active) or a clear of one notification.
 struct notification_transition {
@@ -83,10 +91,11 @@ struct notification_transition {
 };
 
 /// Starts (in `now`, not in `before`) and clears (the other way round);
-/// a clear carries the last measured value from `now` if measured, else
-/// the value from `before`.
-std::vector<notification_transition> diff_notifications(const std::vector<notification>& before,
-                                                         const std::vector<notification>& now);
+/// a clear carries the value and threshold from `measured` when that
+/// (kind, subject) was measured, else the ones it was raised with.
+std::vector<notification_transition>
+diff_notifications(const std::vector<notification>& before, const std::vector<notification>& now,
+                   const std::vector<notification>& measured = {});
 
 /// One CLEF line for a transition: @t, @l (Warning / Information), @mt,
 /// NotificationKind, Node, Value, Threshold, Active, and Follower for

@@ -90,8 +90,9 @@ void check(self_ptr self) {
   if (in.check_followers && st.opts.configured_peers > 0)
     in.followers = followers(st, now_ns);
   // 2. Decide.
-  auto now = evaluate_notifications(in, st.opts.thresholds, st.current, now_ns / 1000000);
-  auto transitions = diff_notifications(st.current, now);
+  auto decided = evaluate_notifications(in, st.opts.thresholds, st.current, now_ns / 1000000);
+  auto& now = decided.active;
+  auto transitions = diff_notifications(st.current, now, decided.measured);
   if (transitions.empty()) {
     // Values move while a condition holds: show the latest on /api/cluster.
     st.current = std::move(now);

@@ -22,7 +22,7 @@ struct checks_fixture {
 
   std::vector<notification> eval(const std::vector<notification>& before = {},
                                  int64_t now_ms = 1000) {
-    return evaluate_notifications(in, t, before, now_ms);
+    return evaluate_notifications(in, t, before, now_ms).active;
   }
 };
 
@@ -72,6 +72,20 @@ TEST_CASE_FIXTURE(checks_fixture, "no follower within the lag threshold raises N
     REQUIRE(none.size() == 1);
     CHECK(none[0].kind == notification_kind::no_up_to_date_follower);
   }
+  SUBCASE("a follower within the threshold again clears both with current figures") {
+    in.followers = {{"n2", 0.5}};
+    auto check = evaluate_notifications(in, t, now, 2000);
+    CHECK(check.active.empty());
+    auto d = diff_notifications(now, check.active, check.measured);
+    REQUIRE(d.size() == 2);
+    for (const auto& x : d) {
+      CHECK_FALSE(x.active);
+      if (x.n.kind == notification_kind::no_up_to_date_follower)
+        CHECK(x.n.value == 1); // one up-to-date follower now
+      else
+        CHECK(x.n.value == 0.5); // its current lag, not the 61 s it was raised with
+    }
+  }
   SUBCASE("a single node without peers misses no follower") {
     in.followers.clear();
     in.configured_peers = 0;
@@ -102,6 +116,22 @@ TEST_CASE_FIXTURE(checks_fixture, "a condition that keeps holding keeps its star
   CHECK(second[0].since_ms == 1000);
   CHECK(second[0].value == 96);
   CHECK(diff_notifications(first, second).empty());
+}
+
+TEST_CASE_FIXTURE(checks_fixture, "a clear reports the figure and threshold measured now") {
+  std::vector<notification> before{{notification_kind::disk_usage, "n1", 23.2, 1, 10}};
+  t.disk_percent = 100;
+  in.disk_used_percent = 23.4;
+  auto check = evaluate_notifications(in, t, before, 2000);
+  auto d = diff_notifications(before, check.active, check.measured);
+  REQUIRE(d.size() == 1);
+  CHECK_FALSE(d[0].active);
+  CHECK(d[0].n.value == doctest::Approx(23.4));
+  CHECK(d[0].n.threshold == 100);
+  // Not measured (another node's disk): the values it was raised with.
+  auto unmeasured = diff_notifications(before, {}, {});
+  REQUIRE(unmeasured.size() == 1);
+  CHECK(unmeasured[0].n.threshold == 1);
 }
 
 TEST_CASE("transitions are the starts and the clears") {
