@@ -33,6 +33,7 @@ export function mount(root) {
   const formErr = h('div', { class: 'error', id: 'alert-form-error' });
   let editing = null; // the alert being edited, or null for a new one
   let timer = null;
+  let stopped = false; // set on leaving the page: a load in flight schedules no more
 
   // -- the form ---------------------------------------------------------------
   const input = (label, attrs = {}) => h('input', { 'aria-label': label, ...attrs });
@@ -187,7 +188,7 @@ export function mount(root) {
       renderSent(notes);
       status.textContent = `Updated ${new Date().toLocaleTimeString()} · refreshes every 5 s`;
     } catch (err) { listErr.textContent = err.message; }
-    timer = setTimeout(load, 5000);
+    if (!stopped) timer = setTimeout(load, 5000);
   }
 
   root.append(h('div', { class: 'alerts-page' },
@@ -198,5 +199,5 @@ export function mount(root) {
     h('section', { class: 'card' }, h('h3', {}, 'Recent notifications'), sent)));
   edit(null);
   load();
-  return () => clearTimeout(timer);
+  return () => { stopped = true; clearTimeout(timer); };
 }
