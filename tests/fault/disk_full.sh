@@ -11,6 +11,7 @@ source "$(dirname "$0")/lib_fault.bash"
 rounds=1; full=10; settle=4
 [ "$LONG" = 1 ] && { rounds=3; full=60; settle=30; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: mounting tmpfs needs root"; exit 77; }
+trap fault_exit EXIT # undo mounts / namespaces even if a later step fails
 for n in 1 2 3; do
   mkdir -p "$WORK/n$n"
   err=$(mount -t tmpfs -o size=256m tmpfs "$WORK/n$n" 2>&1) || { echo "SKIP: mount -t tmpfs: $err"; exit 77; }

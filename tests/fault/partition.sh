@@ -13,6 +13,7 @@ rounds=1; cut=10; settle=4
 [ "$LONG" = 1 ] && { rounds=3; cut=60; settle=30; }
 
 # Step 1: bridge + one namespace per node. Names carry our PID (<= 15 chars).
+trap fault_exit EXIT # undo mounts / namespaces even if a later step fails
 tag=$$
 net="10.213.$(( tag % 200 + 20 ))"
 br="cfb$tag"
