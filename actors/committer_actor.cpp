@@ -138,6 +138,18 @@ const position_mask* mask_of(self_ptr self, const caf::actor& peer) {
   return &m->second;
 }
 
+/// Whether a follower joined a sharded cluster and its shards are not known
+/// yet (the placement keeper tells them within a tick): it gets nothing
+/// until then, neither all shards nor none (its position would move past
+/// events of its shards).
+bool awaiting_mask(self_ptr self, const caf::actor& peer) {
+  auto& st = self->state;
+  if (st.shard_count == 0)
+    return false;
+  auto id = st.peer_ids.find(peer.address());
+  return id == st.peer_ids.end() || !st.peer_masks.count(id->second);
+}
+
 /// Records of `batch` a follower with mask `m` gets.
 storage::record_batch records_for(self_ptr self, const position_mask& m,
                                   const storage::record_batch& batch) {
@@ -153,6 +165,11 @@ template <class OnAck, class OnError>
 void ship_batch(self_ptr self, const caf::actor& peer, uint64_t prev_next, uint64_t first_id,
                 const storage::record_batch& batch, OnAck on_ack, OnError on_error) {
   auto& st = self->state;
+  if (awaiting_mask(self, peer)) {
+    caf::error not_sent = caf::make_error(caf::sec::runtime_error, "shards not known yet");
+    on_error(not_sent);
+    return;
+  }
   if (auto m = mask_of(self, peer)) {
     auto part = records_for(self, *m, batch);
     self->request(peer, st.options.replication_timeout, sparse_atom::value, st.epoch, prev_next,
@@ -170,6 +187,8 @@ void ship_batch(self_ptr self, const caf::actor& peer, uint64_t prev_next, uint6
 /// position arrive while the first catch-up is still in flight.
 void catch_up(self_ptr self, const caf::actor& peer, uint64_t from_next) {
   auto& st = self->state;
+  if (awaiting_mask(self, peer))
+    return; // the next probe after its shards are known catches it up
   auto& last = st.catching_up[peer.address()];
   if (last == from_next)
     return;
@@ -266,9 +285,18 @@ std::unordered_set<uint64_t> ids_held(const storage::event_store& store, uint64_
   return out;
 }
 
+/// Ids a merge (pull from several peers) stored so far, and the store's next
+/// id before it began: ids at or above it that are not in `stored` are not
+/// held, so only older ones need a store lookup.
+struct merge_state {
+  uint64_t store_next_before = 0;
+  std::unordered_set<uint64_t> stored;
+};
+
 /// Follower: stores the records of a shard copy it does not hold yet;
 /// returns how many it stored, or an error text.
-std::pair<uint64_t, std::string> apply_shard_copy(self_ptr self, storage::record_batch& got) {
+std::pair<uint64_t, std::string> apply_shard_copy(self_ptr self, storage::record_batch& got,
+                                                  merge_state* merge = nullptr) {
   auto& st = self->state;
   if (got.empty())
     return {0, {}};
@@ -281,13 +309,20 @@ std::pair<uint64_t, std::string> apply_shard_copy(self_ptr self, storage::record
   // Nothing at or above the store's next id is held: skip the lookup (the
   // common case of a pull or catch-up past this node's newest event).
   uint64_t store_next = 0;
-  if (auto stats = st.store->stats())
+  if (merge)
+    store_next = merge->store_next_before;
+  else if (auto stats = st.store->stats())
     store_next = stats->next_id;
   std::unordered_set<uint64_t> held;
   if (lo < store_next)
-    held = ids_held(*st.store, lo, hi);
+    held = ids_held(*st.store, lo, std::min(hi, store_next - 1));
   storage::record_batch fresh;
-  filter_records(got, [&](uint64_t id) { return !held.count(id); }, fresh);
+  filter_records(
+    got,
+    [&](uint64_t id) { return !held.count(id) && !(merge && merge->stored.count(id)); }, fresh);
+  if (merge)
+    for (size_t i = 0; i < fresh.size(); ++i)
+      merge->stored.insert(record_id(fresh.record(i)));
   uint64_t stored = 0;
   std::string error;
   for_each_id_run(fresh, [&](storage::record_batch& run, uint64_t first) {
@@ -316,6 +351,9 @@ void pull_from_peers(self_ptr self) {
   caf::scoped_actor io{self->system()};
   const uint64_t start = st.next_id - 1;
   uint64_t end = st.next_id;
+  merge_state merge;
+  if (auto stats = st.store->stats())
+    merge.store_next_before = stats->next_id;
   for (const auto& peer : st.peers) {
     uint64_t after = start;
     for (int round = 0; round < 100000; ++round) {
@@ -333,7 +371,7 @@ void pull_from_peers(self_ptr self) {
             }
             if (got.empty())
               return;
-            auto [stored, err] = apply_shard_copy(self, got);
+            auto [stored, err] = apply_shard_copy(self, got, &merge);
             if (!err.empty())
               spdlog::error("replication: cannot store pulled events: {}", err);
             else if (stored)
