@@ -8,7 +8,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <map>
 
 namespace cairn {
 
@@ -49,10 +48,12 @@ bool ensure_loaded(notifier_state& st) {
 /// The followers the committer tracks, by name (id if the membership
 /// table does not know it).
 std::vector<follower_status> followers(notifier_state& st, int64_t now_ns) {
-  std::map<std::string, std::string> names;
+  // Names from the last membership read that worked: a metastore hiccup
+  // must not rename a follower (a clear and a start of the same lag).
   if (auto nodes = st.meta->list_nodes())
     for (const auto& n : *nodes)
-      names[n.id] = n.name;
+      st.names[n.id] = n.name;
+  const auto& names = st.names;
   std::vector<follower_status> out;
   for (const auto& row : replication_lag::instance().rows()) {
     if (row.node_id == st.opts.node_id)

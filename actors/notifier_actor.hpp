@@ -26,6 +26,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +69,8 @@ struct notifier_state {
   std::vector<notification> current;
   /// `current` differs from the stored set (a failed write is retried).
   bool unsaved = false;
+  /// Node names by id, from the membership table.
+  std::map<std::string, std::string> names;
 };
 
 /// The metastore setting holding the active set.
