@@ -35,7 +35,7 @@ kill -STOP "${PID[$f]}"
 t0=$(date +%s%N)
 # Keep committing so the frozen follower falls behind; bounded at ~20 s.
 for i in $(seq 4 100); do
-  code=$(post_batch "$i")
+  code=$(post_batch "$i" || true) # a curl timeout shows as 000, not a silent exit
   [ "$code" = 201 ] || fail "ingest failed while $fname is paused: HTTP $code"
   [ "$(events "$lag_filter and Active = true" | count_of)" -ge 1 ] && break
   sleep 0.2
