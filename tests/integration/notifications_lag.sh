@@ -5,7 +5,8 @@
 # event naming the Follower, listed on the leader's /api/cluster entry);
 # the other follower stays up to date, so NoUpToDateFollower is not raised.
 # After SIGCONT the follower catches up and the leader clears it
-# (Information event, list empty).
+# (Information event, list empty). Then both followers are frozen:
+# NoUpToDateFollower is raised, and cleared once they are resumed.
 source "$(dirname "$0")/lib.bash"
 TICK=200
 LEASE=2000
@@ -65,4 +66,23 @@ done
 curl -s -m 5 "$L/api/cluster" | grep -q '"Notifications":\[\]' ||
   fail "/api/cluster still lists notifications: $(curl -s -m 5 "$L/api/cluster")"
 [ "$(events "$lag_filter" | count_of)" = 2 ] || fail "expected one start and one clear: $(events "$lag_filter")"
+
+# Both followers frozen: no follower is up to date any more.
+none="NotificationKind = 'NoUpToDateFollower'"
+for n in 1 2 3; do [ "$n" != "$leader" ] && kill -STOP "${PID[$n]}"; done
+t0=$(date +%s%N)
+for i in $(seq 200 300); do
+  code=$(post_batch "$i" || true)
+  [ "$code" = 201 ] || fail "ingest failed while both followers are paused: HTTP $code"
+  [ "$(events "$none and Active = true" | count_of)" -ge 1 ] && break
+  sleep 0.2
+done
+for n in 1 2 3; do [ "$n" != "$leader" ] && kill -CONT "${PID[$n]}"; done
+[ "$(events "$none and Active = true" | count_of)" = 1 ] || fail "NoUpToDateFollower not raised: $(events "$none")"
+echo "NoUpToDateFollower raised $((($(date +%s%N) - t0) / 1000000)) ms after both followers paused"
+for _ in $(seq 1 200); do
+  [ "$(events "$none and Active = false" | count_of)" -ge 1 ] && break
+  sleep 0.1
+done
+[ "$(events "$none and Active = false" | count_of)" = 1 ] || fail "NoUpToDateFollower not cleared: $(events "$none")"
 echo "PASS"
