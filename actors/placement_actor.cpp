@@ -109,17 +109,36 @@ round_report placement_round(self_ptr self) {
           m |= shard_mask{1} << s;
     return m;
   };
+  const size_t replication = std::min(o.replication, registered.size());
   // 1. What each follower replicates (nothing before the first placement:
-  // until then every follower is a full copy).
+  // until then every follower is a full copy). A shard with fewer live
+  // holders than `replication` (its holders died and were not removed)
+  // also streams to every live node, unrecorded, so new events still have
+  // copies beyond the leader.
   auto push_masks = [&] {
     if (placement.empty())
       return;
+    // Dead, not merely slow: a heartbeat several times older than the
+    // staleness bound (a loaded node's heartbeat may lag for a moment).
+    std::set<std::string> alive;
+    for (const auto& n : *nodes)
+      if (n.id == o.node_id || now - n.last_heartbeat_ms < 4 * o.heartbeat_stale.count())
+        alive.insert(holder_of(n));
+    shard_mask weak = 0;
+    for (unsigned s = 0; s < o.shard_count; ++s) {
+      size_t live_holders = 0;
+      for (const auto& h : placement[s])
+        if (alive.count(h))
+          ++live_holders;
+      if (live_holders < replication)
+        weak |= shard_mask{1} << s;
+    }
     std::vector<std::string> ids;
     std::vector<uint64_t> masks;
     for (const auto& n : *nodes)
       if (n.id != o.node_id) {
         ids.push_back(n.id);
-        masks.push_back(mask_of_holder(holder_of(n)));
+        masks.push_back(mask_of_holder(holder_of(n)) | weak);
       }
     self->send(st.committer, shardmasks_atom::value, static_cast<uint32_t>(o.shard_count),
                std::move(ids), std::move(masks));
@@ -129,7 +148,6 @@ round_report placement_round(self_ptr self) {
     self->send(st.committer, shardmasks_atom::value, static_cast<uint32_t>(o.shard_count),
                std::vector<std::string>{}, std::vector<uint64_t>{});
   // 2. Missing copies, on live nodes (the leader included).
-  const size_t replication = std::min(o.replication, registered.size());
   auto plan = plan_missing_copies(o.shard_count, replication, placement, live);
   std::map<std::string, shard_mask> per_holder;
   for (const auto& p : plan)
