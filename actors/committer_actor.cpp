@@ -467,28 +467,29 @@ void replicate_and_ack(self_ptr self, commit_result r, uint64_t prev_next, uint6
 
 /// Leader: sends a follower every stored event below `below` of the shards
 /// in `mask` (one pass over blocks, then the buffer), waiting for each
-/// chunk's ack. Blocks the committer for the copy: placement changes are
-/// rare operator actions and this keeps the copy ordered before the
-/// batches that follow it. Returns events sent or an error text.
-std::pair<uint64_t, std::string> copy_shards_to(self_ptr self, const caf::actor& peer,
-                                                shard_mask mask, uint64_t below) {
-  auto& st = self->state;
-  caf::scoped_actor io{self->system()};
+/// chunk's ack. Runs on its own detached worker (reads are allowed from any
+/// thread), so a slow or frozen target never holds up ingest. Returns events
+/// sent or an error text.
+std::pair<uint64_t, std::string> copy_shards_to(caf::actor_system& sys,
+                                                const storage::event_store& store,
+                                                const caf::actor& peer, shard_mask mask,
+                                                uint64_t below, int64_t epoch,
+                                                unsigned shard_count, caf::timespan timeout) {
+  caf::scoped_actor io{sys};
   uint64_t sent = 0;
   std::string error;
   storage::record_batch chunk;
   auto flush = [&] {
     if (chunk.empty() || !error.empty())
       return;
-    io->request(peer, st.options.replication_timeout * 4, shardcopy_atom::value, st.epoch,
-                chunk.bytes)
+    io->request(peer, timeout, shardcopy_atom::value, epoch, chunk.bytes)
       .receive([&](ack_atom, bool, uint64_t) { sent += chunk.size(); },
                [&](caf::error& e) { error = to_string(e); });
     chunk.clear();
   };
   auto take = [&](std::string_view r) {
     auto id = record_id(r);
-    if (id >= below || !mask_holds(mask, id, st.shard_count))
+    if (id >= below || !mask_holds(mask, id, shard_count))
       return;
     chunk.offsets.push_back(static_cast<uint32_t>(chunk.bytes.size()));
     chunk.bytes += r;
@@ -497,12 +498,12 @@ std::pair<uint64_t, std::string> copy_shards_to(self_ptr self, const caf::actor&
   };
   constexpr int64_t all_from = std::numeric_limits<int64_t>::min();
   constexpr int64_t all_to = std::numeric_limits<int64_t>::max();
-  if (auto blocks = st.store->list_blocks(all_from, all_to)) {
+  if (auto blocks = store.list_blocks(all_from, all_to)) {
     storage::record_batch block;
     for (const auto& b : *blocks) {
       if (!error.empty())
         break;
-      if (!st.store->read_block(b.key, block))
+      if (!store.read_block(b.key, block))
         continue;
       for (size_t i = 0; i < block.size(); ++i)
         take(block.record(i));
@@ -511,7 +512,7 @@ std::pair<uint64_t, std::string> copy_shards_to(self_ptr self, const caf::actor&
   // The buffer: copied out first (its views die with the read transaction,
   // and flush() must not run inside it).
   storage::record_batch buffered;
-  (void)st.store->scan_buffer(all_from, all_to, [&](const storage::record_view& v) {
+  (void)store.scan_buffer(all_from, all_to, [&](const storage::record_view& v) {
     buffered.offsets.push_back(static_cast<uint32_t>(buffered.bytes.size()));
     buffered.bytes += v.bytes();
     return true;
@@ -749,10 +750,22 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
       auto it = st.peer_masks.try_emplace(node_id, position_mask{0}).first;
       auto below = st.next_id;
       it->second.change(below, it->second.current() | mask);
-      auto [sent, error] = copy_shards_to(self, peer, mask, below);
-      if (!error.empty())
-        return {false, sent, "copy to " + node_id + " failed: " + error};
-      return {true, sent, std::string{}};
+      // From here on its batches carry the new shards; the older events go
+      // by a worker, so ingest continues meanwhile.
+      auto rp = self->make_response_promise<bool, uint64_t, std::string>();
+      auto store = st.store;
+      auto epoch = st.epoch;
+      auto count = st.shard_count;
+      caf::timespan timeout = st.options.replication_timeout * 4;
+      self->spawn<caf::detached>([=](caf::event_based_actor* worker) mutable {
+        auto [sent, error] =
+          copy_shards_to(worker->system(), *store, peer, mask, below, epoch, count, timeout);
+        if (error.empty())
+          rp.deliver(true, sent, std::string{});
+        else
+          rp.deliver(false, sent, "copy to " + node_id + " failed: " + error);
+      });
+      return rp;
     },
     // The placement keeper saw a placement: this node may hold only some
     // shards (so it must not pull every shard from its peers on connect).

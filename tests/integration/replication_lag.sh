@@ -30,7 +30,7 @@ for _ in $(seq 1 100); do [ "$(lag batches)" = 0 ] && break; sleep 0.1; done
 [ "$(lag batches)" = 0 ] || fail "follower $fname not caught up before the pause: $(lag batches)"
 
 kill -STOP "${PID[$f]}"
-for i in $(seq 6 25); do [ "$(post_batch "$i")" = 201 ] || fail "ingest failed while paused"; sleep 0.1; done
+for i in $(seq 6 25); do c=$(post_batch "$i"); [ "$c" = 201 ] || fail "ingest failed while paused: HTTP $c"; sleep 0.1; done
 sleep 1
 b=$(lag batches); s=$(lag seconds)
 echo "paused: $fname is $b batches / $s s behind"
