@@ -111,6 +111,34 @@ std::vector<id_share> split_by_ids(const std::vector<storage::block_info>& block
 
 namespace {
 
+/// Waits for one peer's share reply and merges its partial into `run`; sets
+/// `w.failure` instead on an error or timeout, on a partial that does not
+/// decode, or when `behind(their_next)` says the peer's log was too short
+/// for the share (its part then runs on the leader).
+template <class Handle, class Behind>
+void collect_share(Handle& pending, const std::shared_ptr<const query::query_plan>& plan,
+                   distributed_run& run, node_work& w, Behind behind) {
+  pending.receive(
+    [&](std::string& bytes, uint64_t events, double ms, std::string& name, uint64_t their_next) {
+      w.name = std::move(name);
+      if (behind(their_next)) {
+        w.failure = "behind (next id " + std::to_string(their_next) + ")";
+        return;
+      }
+      try {
+        run.partial.merge(query::partial_result::deserialize(plan, bytes));
+      } catch (const query::query_error& e) {
+        w.failure = std::string{"bad partial: "} + e.what();
+        return;
+      }
+      run.stats.events_scanned += events;
+      w.ms = ms;
+      w.events = events;
+      w.shares = 1;
+    },
+    [&](caf::error& e) { w.failure = to_string(e); });
+}
+
 /// A sharded run: each shard's ids below `cut` go to one live replica holding
 /// it (actors/shards.hpp assign_query_shards); the leader scans its own
 /// shards below `cut` and every shard from `cut` on (its write-ahead buffer:
@@ -194,25 +222,8 @@ distributed_run run_sharded(const query_cluster& cluster,
   for (size_t i = 0; i < pending.size(); ++i) {
     node_work w;
     w.name = sent[i].node;
-    pending[i].receive(
-      [&](std::string& bytes, uint64_t events, double ms, std::string& name, uint64_t their_next) {
-        w.name = std::move(name);
-        if (their_next < cut && their_next < next_id) {
-          w.failure = "behind (next id " + std::to_string(their_next) + ")";
-          return;
-        }
-        try {
-          run.partial.merge(query::partial_result::deserialize(plan, bytes));
-        } catch (const query::query_error& e) {
-          w.failure = std::string{"bad partial: "} + e.what();
-          return;
-        }
-        run.stats.events_scanned += events;
-        w.ms = ms;
-        w.events = events;
-        w.shares = 1;
-      },
-      [&](caf::error& e) { w.failure = to_string(e); });
+    collect_share(pending[i], plan, run, w,
+                  [&](uint64_t their_next) { return their_next < cut && their_next < next_id; });
     if (!w.failure.empty()) {
       spdlog::warn("query: shards {:#x} on {} failed ({}); running them here", sent[i].mask,
                    w.name, w.failure);
@@ -300,26 +311,9 @@ distributed_run run_distributed(const query_cluster& cluster,
   for (size_t i = 0; i < pending.size(); ++i) {
     node_work w;
     w.name = "peer " + std::to_string(i + 1);
-    pending[i].receive(
-      [&](std::string& bytes, uint64_t events, double ms, std::string& name, uint64_t their_next) {
-        w.name = std::move(name);
-        if (shares[i].id_hi != UINT64_MAX && their_next < shares[i].id_hi &&
-            their_next < next_id) {
-          w.failure = "behind (next id " + std::to_string(their_next) + ")";
-          return;
-        }
-        try {
-          run.partial.merge(query::partial_result::deserialize(plan, bytes));
-        } catch (const query::query_error& e) {
-          w.failure = std::string{"bad partial: "} + e.what();
-          return;
-        }
-        run.stats.events_scanned += events;
-        w.ms = ms;
-        w.events = events;
-        w.shares = 1;
-      },
-      [&](caf::error& e) { w.failure = to_string(e); });
+    collect_share(pending[i], plan, run, w, [&](uint64_t their_next) {
+      return shares[i].id_hi != UINT64_MAX && their_next < shares[i].id_hi && their_next < next_id;
+    });
     if (!w.failure.empty()) {
       spdlog::warn("query: share {} of {} on {} failed ({}); running it here", i + 1,
                    shares.size(), w.name, w.failure);
