@@ -34,9 +34,20 @@ uint64_t id_of(std::string_view record) {
 
 bool collect_after(const storage::event_store& store, uint64_t after_id, size_t max_events,
                    storage::record_batch& out) {
-  // Gather candidates (id, bytes) from blocks whose id range reaches past
-  // after_id, then from the buffer; sort by id and cut at max_events.
-  std::vector<std::pair<uint64_t, std::string>> found;
+  // Gather candidates from blocks whose id range reaches past after_id, then
+  // from the buffer, into one arena (no allocation per record); sort their
+  // (id, place) by id and copy out the first max_events.
+  struct candidate {
+    uint64_t id;
+    size_t offset;
+    size_t size;
+  };
+  std::vector<candidate> found;
+  std::string arena;
+  auto keep = [&](uint64_t id, std::string_view r) {
+    found.push_back({id, arena.size(), r.size()});
+    arena.append(r);
+  };
   constexpr int64_t all_from = std::numeric_limits<int64_t>::min();
   constexpr int64_t all_to = std::numeric_limits<int64_t>::max();
   if (auto blocks = store.list_blocks(all_from, all_to)) {
@@ -49,25 +60,24 @@ bool collect_after(const storage::event_store& store, uint64_t after_id, size_t 
       for (size_t i = 0; i < block.size(); ++i) {
         auto r = block.record(i);
         if (auto id = id_of(r); id > after_id)
-          found.emplace_back(id, std::string{r});
+          keep(id, r);
       }
     }
   }
   (void)store.scan_buffer(all_from, all_to, [&](const storage::record_view& v) {
     if (v.id() > after_id)
-      found.emplace_back(v.id(), std::string{v.bytes()});
+      keep(v.id(), v.bytes());
     return true;
   });
-  std::sort(found.begin(), found.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(found.begin(), found.end(), [](const candidate& a, const candidate& b) { return a.id < b.id; });
   found.erase(std::unique(found.begin(), found.end(),
-                          [](const auto& a, const auto& b) { return a.first == b.first; }),
+                          [](const candidate& a, const candidate& b) { return a.id == b.id; }),
               found.end());
   out.clear();
   size_t n = std::min(found.size(), max_events);
   for (size_t i = 0; i < n; ++i) {
     out.offsets.push_back(static_cast<uint32_t>(out.bytes.size()));
-    out.bytes += found[i].second;
+    out.bytes.append(arena, found[i].offset, found[i].size);
   }
   return found.size() > n;
 }
