@@ -221,8 +221,6 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
 }
 
 namespace {
-/// The projection decode_block(value, out) uses on this thread.
-thread_local const field_projection* current_projection = nullptr;
 const field_projection full_projection{};
 
 /// Which parts of a block a decode reads, derived from a projection.
@@ -567,15 +565,8 @@ status decode_records(located_block& b, const wanted_parts& w, decode_scratch& s
 
 } // namespace
 
-scoped_projection::scoped_projection(const field_projection& projection) noexcept
-  : previous_(current_projection) {
-  current_projection = &projection;
-}
-
-scoped_projection::~scoped_projection() { current_projection = previous_; }
-
 status decode_block(std::string_view value, record_batch& out) {
-  return decode_block(value, out, current_projection ? *current_projection : full_projection);
+  return decode_block(value, out, full_projection);
 }
 
 status decode_block(std::string_view value, record_batch& out, const field_projection& projection) {

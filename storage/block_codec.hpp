@@ -135,8 +135,7 @@ struct field_projection {
 
 /// Decodes a block value into `out` (cleared first): records in key order,
 /// offsets rebuilt. Returns errc::corrupt if the value is malformed and
-/// errc::incompatible if a newer build wrote it. Uses this thread's
-/// projection (see scoped_projection), by default every field.
+/// errc::incompatible if a newer build wrote it. Every field, byte for byte.
 status decode_block(std::string_view value, record_batch& out);
 
 /// As above with an explicit projection: skipped fields are empty, so the
@@ -168,21 +167,5 @@ private:
 /// empty; with CBK3 blocks only the column groups of projected fields are
 /// decompressed. Errors as decode_block above.
 status decode_block(std::string_view value, block_views& out, const field_projection& projection);
-
-/// While alive, makes decode_block(value, out) on this thread (and so
-/// event_store::read_block) use `projection`. Lets a query reading blocks
-/// through the event store ask for only the fields it evaluates. Scopes nest;
-/// the innermost wins. Not for blocks whose records leave the query (search
-/// hits, retention rewrites).
-class scoped_projection {
-public:
-  explicit scoped_projection(const field_projection& projection) noexcept;
-  ~scoped_projection();
-  scoped_projection(const scoped_projection&) = delete;
-  scoped_projection& operator=(const scoped_projection&) = delete;
-
-private:
-  const field_projection* previous_;
-};
 
 } // namespace cairn::storage

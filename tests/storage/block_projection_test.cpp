@@ -153,17 +153,4 @@ TEST_CASE_FIXTURE(projection_fixture, "the full projection restores records byte
   CHECK(out.offsets == batch.offsets);
 }
 
-TEST_CASE_FIXTURE(projection_fixture, "a scoped projection applies to decode_block on its thread until it ends") {
-  field_projection level_only{field_bit(field::level), nullptr};
-  record_batch out;
-  {
-    scoped_projection scope{level_only};
-    REQUIRE(decode_block(value, out));
-    check(level_only, out);
-    CHECK(out.bytes.size() < batch.bytes.size());
-  }
-  REQUIRE(decode_block(value, out));
-  CHECK(out.bytes == batch.bytes);
-}
-
 }
