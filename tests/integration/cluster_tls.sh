@@ -83,7 +83,13 @@ with open(path, "w") as f:
         ts = datetime.datetime.fromtimestamp(now - 600 + 600 * i / n, datetime.timezone.utc)
         f.write('{"@t":"%s","@mt":"TLS {N}","N":%d}\n' % (ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), i))
 PY
-code=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -X POST "${URL[$leader]}/ingest/clef" --data-binary "@$WORK/events")
+# Right after the election the followers may still be connecting: a quorum
+# cannot form yet and the answer is 503 + Retry-After, which clients retry.
+for _ in $(seq 1 40); do
+  code=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -X POST "${URL[$leader]}/ingest/clef" --data-binary "@$WORK/events")
+  [ "$code" = 503 ] || break
+  sleep 0.5
+done
 [ "$code" = 201 ] || fail "quorum ingest over the TLS cluster answered $code"
 want=$(metric "${URL[$leader]}" cairn_store_next_id)
 for n in 11 12 13; do
