@@ -3,6 +3,7 @@
 #include "query/lexer.hpp"
 
 #include <cctype>
+#include <cmath>
 
 namespace cairn::query {
 
@@ -164,7 +165,9 @@ public:
       } while (accept_punct(","));
     }
     if (accept_keyword("limit")) {
-      if (cur().kind != token_kind::number || cur().number < 0 || cur().number != double(int64_t(cur().number)))
+      // Checked before converting: a double beyond int64's range (`limit 1e71`) is UB to cast.
+      const double n = cur().number;
+      if (cur().kind != token_kind::number || !(n >= 0) || n > 9007199254740992.0 || n != std::floor(n))
         fail_here("a non-negative whole number after `limit`");
       q.limit = int64_t(cur().number);
       advance();
