@@ -248,32 +248,32 @@ value arithmetic(ast_op op, const value& a, const value& b, eval_context& ctx) {
     return value::string({p, size_t(a.len) + b.len});
   }
   if (a.kind == k::datetime && b.kind == k::duration) {
-    if (op == ast_op::add) return value::datetime(a.ns + b.ns);
-    if (op == ast_op::sub) return value::datetime(a.ns - b.ns);
+    if (op == ast_op::add) return value::datetime(saturating_add(a.ns, b.ns));
+    if (op == ast_op::sub) return value::datetime(saturating_sub(a.ns, b.ns));
     return {};
   }
   if (a.kind == k::duration && b.kind == k::datetime && op == ast_op::add)
-    return value::datetime(a.ns + b.ns);
+    return value::datetime(saturating_add(a.ns, b.ns));
   if (a.kind == k::datetime && b.kind == k::datetime && op == ast_op::sub)
-    return value::duration(a.ns - b.ns);
+    return value::duration(saturating_sub(a.ns, b.ns));
   // Seq treats timestamps and numbers of ticks interchangeably.
   if (a.kind == k::datetime && b.is_number() && (op == ast_op::add || op == ast_op::sub)) {
-    int64_t d = int64_t(b.number) * 100;
-    return value::datetime(op == ast_op::add ? a.ns + d : a.ns - d);
+    int64_t d = saturating_int64(b.number * 100.0);
+    return value::datetime(op == ast_op::add ? saturating_add(a.ns, d) : saturating_sub(a.ns, d));
   }
   if (a.kind == k::duration && b.kind == k::duration) {
-    if (op == ast_op::add) return value::duration(a.ns + b.ns);
-    if (op == ast_op::sub) return value::duration(a.ns - b.ns);
+    if (op == ast_op::add) return value::duration(saturating_add(a.ns, b.ns));
+    if (op == ast_op::sub) return value::duration(saturating_sub(a.ns, b.ns));
     if (op == ast_op::div && b.ns != 0) return value::of(double(a.ns) / double(b.ns));
     return {};
   }
   if (a.kind == k::duration && b.is_number()) {
-    if (op == ast_op::mul) return value::duration(int64_t(double(a.ns) * b.number));
-    if (op == ast_op::div && b.number != 0) return value::duration(int64_t(double(a.ns) / b.number));
+    if (op == ast_op::mul) return value::duration(saturating_int64(double(a.ns) * b.number));
+    if (op == ast_op::div && b.number != 0) return value::duration(saturating_int64(double(a.ns) / b.number));
     return {};
   }
   if (a.is_number() && b.kind == k::duration && op == ast_op::mul)
-    return value::duration(int64_t(a.number * double(b.ns)));
+    return value::duration(saturating_int64(a.number * double(b.ns)));
   return {};
 }
 

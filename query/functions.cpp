@@ -413,7 +413,7 @@ value fn_datetime(const fn_call& c) {
   if (v.kind == value_kind::datetime)
     return v;
   if (v.is_number())
-    return value::datetime(ticks_to_unix_ns(int64_t(v.number)));
+    return value::datetime(ticks_to_unix_ns(saturating_int64(v.number)));
   int64_t ns;
   if (v.is_string() && parse_iso8601(v.str(), ns))
     return value::datetime(ns);
@@ -426,7 +426,7 @@ bool duration_ns(const value& v, int64_t& ns) {
     return true;
   }
   if (v.is_number()) { // ticks
-    ns = int64_t(v.number * 100);
+    ns = saturating_int64(v.number * 100);
     return true;
   }
   return false;
@@ -492,7 +492,7 @@ int64_t offset_ns(const fn_call& c, size_t i, bool& ok) {
   if (c.args[i].kind == value_kind::duration)
     return c.args[i].ns;
   if (c.args[i].is_number()) // hours
-    return int64_t(c.args[i].number * 3600e9);
+    return saturating_int64(c.args[i].number * 3600e9);
   (void)ns;
   ok = false;
   return 0;

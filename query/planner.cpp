@@ -206,7 +206,7 @@ private:
     if (v.kind == value_kind::datetime)
       t = v.ns;
     else if (v.is_number())
-      t = ticks_to_unix_ns(int64_t(v.number));
+      t = ticks_to_unix_ns(saturating_int64(v.number));
     else
       return;
     switch (op) {

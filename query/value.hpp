@@ -140,7 +140,41 @@ inline int64_t unix_ns_to_ticks(int64_t ns) noexcept {
     --q;
   return q + unix_epoch_ticks;
 }
-inline int64_t ticks_to_unix_ns(int64_t ticks) noexcept { return (ticks - unix_epoch_ticks) * 100; }
+inline int64_t ticks_to_unix_ns(int64_t ticks) noexcept {
+  int64_t d, ns;
+  if (__builtin_sub_overflow(ticks, unix_epoch_ticks, &d))
+    return INT64_MIN; // only very negative ticks underflow
+  if (__builtin_mul_overflow(d, int64_t{100}, &ns))
+    return d < 0 ? INT64_MIN : INT64_MAX;
+  return ns;
+}
+
+/// A double as int64, saturating at the ends of the range (NaN: 0). Query
+/// input reaches these conversions, and casting an out-of-range double is
+/// undefined behaviour.
+inline int64_t saturating_int64(double d) noexcept {
+  if (!(d == d))
+    return 0;
+  if (d >= 9223372036854775807.0)
+    return INT64_MAX;
+  if (d <= -9223372036854775808.0)
+    return INT64_MIN;
+  return static_cast<int64_t>(d);
+}
+
+/// a + b for instants and durations, saturating instead of overflowing.
+inline int64_t saturating_add(int64_t a, int64_t b) noexcept {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r))
+    return b < 0 ? INT64_MIN : INT64_MAX;
+  return r;
+}
+inline int64_t saturating_sub(int64_t a, int64_t b) noexcept {
+  int64_t r;
+  if (__builtin_sub_overflow(a, b, &r))
+    return b > 0 ? INT64_MIN : INT64_MAX;
+  return r;
+}
 
 /// ASCII case-insensitive equality.
 bool iequals_ascii(std::string_view a, std::string_view b) noexcept;
