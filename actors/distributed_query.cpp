@@ -111,6 +111,22 @@ std::vector<id_share> split_by_ids(const std::vector<storage::block_info>& block
 
 namespace {
 
+/// Adds one share the leader scanned itself to the run and to its own work
+/// figures. @throws query::query_error past query.maxMemoryBytes.
+template <class Local>
+void merge_local(distributed_run& run, node_work& self_work, const Local& local,
+                 const query::query_options& opts) {
+  run.partial.merge(local.partial);
+  add_stats(run.stats, local.stats);
+  run.blocks_read += local.blocks_read;
+  run.blocks_skipped += local.blocks_skipped;
+  self_work.ms += local.ms;
+  self_work.events += local.stats.events_scanned;
+  ++self_work.shares;
+  if (run.partial.memory_bytes() > opts.max_memory_bytes)
+    throw query::query_error(query::query_error::kind::memory, "query exceeded query.maxMemoryBytes");
+}
+
 /// Waits for one peer's share reply and merges its partial into `run`; sets
 /// `w.failure` instead on an error or timeout, on a partial that does not
 /// decode, or when `behind(their_next)` says the peer's log was too short
@@ -202,16 +218,7 @@ distributed_run run_sharded(const query_cluster& cluster,
   node_work self_work{cluster.node_name(), 0, 0, 0, {}};
   auto run_here = [&](const id_share& s, shard_mask mask, unsigned count) {
     auto local = run_local_share(store, plan, opts, s, mask, count);
-    run.partial.merge(local.partial);
-    add_stats(run.stats, local.stats);
-    run.blocks_read += local.blocks_read;
-    run.blocks_skipped += local.blocks_skipped;
-    self_work.ms += local.ms;
-    self_work.events += local.stats.events_scanned;
-    ++self_work.shares;
-    if (run.partial.memory_bytes() > opts.max_memory_bytes)
-      throw query::query_error(query::query_error::kind::memory,
-                               "query exceeded query.maxMemoryBytes");
+    merge_local(run, self_work, local, opts);
   };
   if (auto mine = assignment.find(routing.self_id); mine != assignment.end())
     run_here({0, cut}, mine->second, routing.shard_count);
@@ -292,16 +299,7 @@ distributed_run run_distributed(const query_cluster& cluster,
   node_work self_work{cluster.node_name(), 0, 0, 0, {}};
   auto run_here = [&](const id_share& s) {
     auto local = run_local_share(store, plan, opts, s);
-    run.partial.merge(local.partial);
-    add_stats(run.stats, local.stats);
-    run.blocks_read += local.blocks_read;
-    run.blocks_skipped += local.blocks_skipped;
-    self_work.ms += local.ms;
-    self_work.events += local.stats.events_scanned;
-    ++self_work.shares;
-    if (run.partial.memory_bytes() > opts.max_memory_bytes)
-      throw query::query_error(query::query_error::kind::memory,
-                               "query exceeded query.maxMemoryBytes");
+    merge_local(run, self_work, local, opts);
   };
   run_here(shares.back());
 
