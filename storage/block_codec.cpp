@@ -230,6 +230,7 @@ struct wanted_parts {
   bool props;       ///< shredded properties are rebuilt
   bool message;     ///< derived messages are re-rendered
   const std::vector<std::string>* prop_names;
+  bool fixed = true; ///< the fixed columns (timestamps, ids, ...) are read
 };
 
 wanted_parts wanted_by(const field_projection& projection) {
@@ -297,7 +298,7 @@ status locate_columns(std::string_view value, const wanted_parts& w, decode_scra
       for_group_columns(g, [&](size_t c) { raw += sizes[c]; });
       if (size_t(in_end - in) < stored || stored > raw)
         return corrupt("group sizes");
-      const bool needed = g == 0 || (g <= field_count ? (w.fields >> (g - 1)) & 1 : w.props);
+      const bool needed = g == 0 ? w.fixed : g <= field_count ? (w.fields >> (g - 1)) & 1 : w.props;
       if (needed) {
         if (stored == raw) {
           std::memcpy(out, in, raw);
@@ -588,6 +589,73 @@ status decode_block(std::string_view value, block_views& out, const field_projec
     return st;
   block_view_sink sink(out, w.emitted);
   return decode_records(b, w, scratch, sink);
+}
+
+status decode_block_columns(std::string_view value, uint32_t fields, bool timestamps, block_columns& out) {
+  thread_local decode_scratch scratch;
+  if (fields & ~coded_fields_mask)
+    return store_error{errc::internal, "decode_block_columns: message and properties cannot be coded"};
+  wanted_parts w{};
+  w.fields = fields;
+  w.emitted = fields;
+  w.fixed = timestamps;
+  located_block b;
+  if (auto st = locate_columns(value, w, scratch, out.image_, b); !st)
+    return st;
+  const uint32_t n = b.count;
+  out.count_ = n;
+  out.timestamps_.clear();
+  if (timestamps) {
+    out.timestamps_.resize(n);
+    auto& col = b.cols[col_timestamp];
+    int64_t ts = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint64_t d;
+      if (!col.varint(d))
+        return corrupt("timestamp column");
+      ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + static_cast<uint64_t>(unzigzag(d)));
+      out.timestamps_[i] = ts;
+    }
+  }
+  for (size_t f = 0; f < field_count; ++f) {
+    auto& codes = out.codes_[f];
+    auto& values = out.values_[f];
+    codes.clear();
+    values.clear();
+    if (!((fields >> f) & 1))
+      continue;
+    codes.resize(n);
+    values.push_back({});
+    auto& lengths = b.cols[col_lengths + f];
+    auto& data = b.cols[col_data + f];
+    // A repeating field's length column refers back to its earlier values
+    // (2n+1 = the n-th distinct non-empty value): those are codes already.
+    const bool repeating = b.version >= 2 && is_repeating_field(f);
+    for (uint32_t i = 0; i < n; ++i) {
+      uint64_t len;
+      if (!lengths.varint(len))
+        return corrupt("field columns");
+      if (repeating) {
+        if (len & 1) {
+          if ((len >> 1) + 1 >= values.size())
+            return corrupt("repeated value");
+          codes[i] = static_cast<uint32_t>((len >> 1) + 1);
+          continue;
+        }
+        len >>= 1;
+      }
+      if (len == 0) {
+        codes[i] = 0;
+        continue;
+      }
+      const char* src;
+      if (!data.bytes(len, src))
+        return corrupt("field columns");
+      codes[i] = static_cast<uint32_t>(values.size());
+      values.emplace_back(src, static_cast<size_t>(len));
+    }
+  }
+  return ok;
 }
 
 void block_views::assign(const record_batch& batch) {

@@ -77,6 +77,7 @@
 #include "storage/errc.hpp"
 #include "storage/event_record.hpp"
 
+#include <array>
 #include <memory>
 #include <span>
 #include <string>
@@ -167,5 +168,44 @@ private:
 /// empty; with CBK3 blocks only the column groups of projected fields are
 /// decompressed. Errors as decode_block above.
 status decode_block(std::string_view value, block_views& out, const field_projection& projection);
+
+/// Fields a block stores whole in their own columns, so they can be read as
+/// value codes: all but the message (may be rendered from the template) and
+/// the properties (may be shredded).
+inline constexpr uint32_t coded_fields_mask =
+  all_fields_mask & ~(field_bit(field::message) | field_bit(field::properties));
+
+/// A decoded block as value codes: for each asked field, one code per event
+/// into that field's values (code 0 is the empty value). Fields that repeat
+/// (level, template, span kind, resource, scope) get one code per distinct
+/// value, as the block stores them; the others one code per non-empty event.
+/// A query that only compares or groups whole field values evaluates its
+/// expressions once per value instead of once per event, and never builds
+/// records or views (the columnar path of query/column_scan.hpp).
+/// Reuse one per thread; spans stay valid until the next decode into it.
+class block_columns {
+public:
+  uint32_t size() const noexcept { return count_; }
+  /// Codes of field f, one per event; empty unless f was asked for.
+  std::span<const uint32_t> codes(field f) const noexcept { return codes_[static_cast<size_t>(f)]; }
+  /// Values of field f by code; values(f)[0] is the empty value.
+  std::span<const std::string_view> values(field f) const noexcept { return values_[static_cast<size_t>(f)]; }
+  /// Event timestamps in block order; empty unless asked for.
+  std::span<const int64_t> timestamps() const noexcept { return timestamps_; }
+
+private:
+  friend status decode_block_columns(std::string_view value, uint32_t fields, bool timestamps, block_columns& out);
+  uint32_t count_ = 0;
+  std::string image_;
+  std::array<std::vector<uint32_t>, field_count> codes_;
+  std::array<std::vector<std::string_view>, field_count> values_;
+  std::vector<int64_t> timestamps_;
+};
+
+/// Decodes the value codes of `fields` (a subset of coded_fields_mask) and,
+/// if asked, the timestamps; with CBK3 blocks only those column groups are
+/// decompressed. Errors as decode_block above; errc::internal if `fields`
+/// has a field outside coded_fields_mask (a caller bug).
+status decode_block_columns(std::string_view value, uint32_t fields, bool timestamps, block_columns& out);
 
 } // namespace cairn::storage

@@ -2,6 +2,7 @@
 
 #include "storage/block_codec.hpp"
 #include "storage/block_summary_codec.hpp"
+#include "storage/buffer_batch.hpp"
 #include "storage/lmdb_handles.hpp"
 
 #include <algorithm>
@@ -15,7 +16,15 @@ namespace cairn::storage {
 namespace {
 
 /// On-disk format of the whole store; bump on any incompatible change.
-constexpr uint64_t store_format = 1;
+/// 1: one `buffer` entry per event; 2: one `batches` value per committed
+/// batch (format-1 stores are migrated when opened).
+constexpr uint64_t store_format = 2;
+constexpr uint64_t legacy_store_format = 1;
+
+/// Legacy buffer entries are moved into batch values this many record bytes
+/// per transaction (bounded dirty pages), at most this many per value.
+constexpr uint64_t migrate_commit_bytes = uint64_t{64} << 20;
+constexpr size_t migrate_batch_events = 4096;
 
 /// A retention pass commits after rewriting this many block bytes, so one
 /// transaction never dirties more pages than LMDB allows (MDB_TXN_FULL).
@@ -29,6 +38,7 @@ struct meta_state {
   uint64_t write = 0;
   uint64_t next_id = 1;
   uint64_t buffered_bytes = 0;
+  uint64_t buffered_events = 0;
   uint64_t indexed_events = 0;
   uint64_t indexed_raw_bytes = 0;
   uint64_t indexed_stored_bytes = 0;
@@ -48,6 +58,7 @@ constexpr meta_field meta_fields[] = {
   {"write", &meta_state::write},
   {"next_id", &meta_state::next_id},
   {"buffered_bytes", &meta_state::buffered_bytes},
+  {"buffered_events", &meta_state::buffered_events},
   {"indexed_events", &meta_state::indexed_events},
   {"indexed_raw_bytes", &meta_state::indexed_raw_bytes},
   {"indexed_stored_bytes", &meta_state::indexed_stored_bytes},
@@ -95,6 +106,40 @@ struct encoded_key {
   MDB_val val() { return MDB_val{event_key_size, bytes}; }
 };
 
+/// Key of a `batches` value: its 8-byte big-endian sequence number.
+struct encoded_batch_key {
+  char bytes[8];
+  explicit encoded_batch_key(uint64_t seq) {
+    for (int i = 7; i >= 0; --i, seq >>= 8)
+      bytes[i] = static_cast<char>(seq & 0xff);
+  }
+  MDB_val val() { return MDB_val{8, bytes}; }
+};
+
+bool decode_batch_key(const MDB_val& v, uint64_t& seq) noexcept {
+  if (v.mv_size != 8)
+    return false;
+  seq = 0;
+  for (size_t i = 0; i < 8; ++i)
+    seq = (seq << 8) | static_cast<unsigned char>(static_cast<const char*>(v.mv_data)[i]);
+  return true;
+}
+
+/// A buffered record located inside a batch value, sortable by key.
+struct located_record {
+  event_key key;
+  const char* data;
+  uint32_t size;
+  bool operator<(const located_record& o) const noexcept { return key < o.key; }
+};
+
+event_key key_of_record(std::string_view r) noexcept {
+  event_key k;
+  std::memcpy(&k.timestamp, r.data(), 8);
+  std::memcpy(&k.id, r.data() + record_id_offset, 8);
+  return k;
+}
+
 bool decode_key(const MDB_val& v, event_key& k) noexcept {
   if (v.mv_size != event_key_size)
     return false;
@@ -111,16 +156,28 @@ std::string generation::to_string() const {
 struct event_store::impl {
   store_options opts;
   MDB_env* env = nullptr;
-  MDB_dbi meta_db = 0, buffer_db = 0, blocks_db = 0, summaries_db = 0;
+  MDB_dbi meta_db = 0, batches_db = 0, blocks_db = 0, summaries_db = 0;
 
   // Writer-thread state.
   meta_state meta;
+  uint64_t next_batch_seq = 0; ///< key of the next `batches` value
   block_encoder encoder;
   summary_builder summarizer;
   std::vector<record_view> views;
+  std::vector<located_record> located;
+  std::vector<uint32_t> rel_offsets;
   record_batch scratch_batch;
   std::string block_value;
   std::string summary_value;
+  /// Encoded blocks of one index pass, put after every read of the pass.
+  struct pending_block {
+    block_key key;
+    block_summary summary;
+    uint64_t raw_bytes = 0;
+    std::string value;
+    std::string summary_value;
+  };
+  std::vector<pending_block> pending;
 
   // The generation for readers, updated after each commit.
   mutable std::mutex gen_mutex;
@@ -178,76 +235,223 @@ struct event_store::impl {
 
   // ---- append ----------------------------------------------------------------
 
+  /// duplicate_key if any id in [lo, hi] is already buffered.
+  status check_unbuffered(MDB_txn* txn, uint64_t lo, uint64_t hi) const {
+    lmdb_cursor cur;
+    if (auto st = cur.open(txn, batches_db, "append_batch"); !st)
+      return st;
+    MDB_val k, v;
+    int rc = cur.get(k, v, MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+      buffer_batch_view b;
+      if (!b.parse_head(to_view(v)))
+        return store_error{errc::corrupt, "append_batch: buffer batch"};
+      if (b.head().max_id < lo || b.head().min_id > hi)
+        continue;
+      if (!b.parse(to_view(v)))
+        return store_error{errc::corrupt, "append_batch: buffer batch"};
+      for (uint32_t i = 0; i < b.size(); ++i) {
+        auto key = key_of_record(b.record(i));
+        if (key.id >= lo && key.id <= hi)
+          return lmdb_error(MDB_KEYEXIST, key_context("append_batch: put buffer", key));
+      }
+    }
+    if (rc != MDB_NOTFOUND)
+      return lmdb_error(rc, "append_batch: scan buffer");
+    return ok;
+  }
+
   result<append_result> append(record_batch& batch, std::optional<uint64_t> first) {
     if (batch.empty())
       return append_result{meta.gen(), first.value_or(0)};
     // 1. Validate before touching the store: nothing of a bad batch is stored.
+    //    Records must be contiguous: the value stores them as one run.
     uint64_t bytes = 0;
+    buffer_batch_head head;
+    head.count = static_cast<uint32_t>(batch.size());
+    head.min_timestamp = std::numeric_limits<int64_t>::max();
+    head.max_timestamp = std::numeric_limits<int64_t>::min();
     for (size_t i = 0; i < batch.size(); ++i) {
       auto r = batch.record(i);
       record_view v;
-      if (!v.parse(r.data(), r.size()) || !is_canonical(v) || r.size() > max_record_bytes)
+      if ((i > 0 && batch.offsets[i] < batch.offsets[i - 1]) || !v.parse(r.data(), r.size()) ||
+          !is_canonical(v) || r.size() > max_record_bytes)
         return store_error{errc::invalid_record, "append_batch: record " + std::to_string(i)};
+      head.min_timestamp = std::min(head.min_timestamp, v.timestamp());
+      head.max_timestamp = std::max(head.max_timestamp, v.timestamp());
       bytes += r.size();
     }
-    // 2. Ids, then every record and the counters in one transaction.
+    if (batch.size() > std::numeric_limits<uint32_t>::max() || bytes > std::numeric_limits<uint32_t>::max())
+      return store_error{errc::invalid_record, "append_batch: batch larger than 4 GiB"};
+    // 2. Ids (patched into the caller's batch: replication ships it).
     meta_state next = meta;
     uint64_t first_id = assign_ids(next, batch.size(), first);
+    head.min_id = first_id;
+    head.max_id = first_id + batch.size() - 1;
     next.write += 1;
     next.buffered_bytes += bytes;
-    lmdb_txn txn;
-    if (auto st = txn.begin(env, false, "append_batch"); !st)
-      return std::move(st).error();
+    next.buffered_events += batch.size();
     for (size_t i = 0; i < batch.size(); ++i) {
       uint64_t id = first_id + i;
       std::memcpy(batch.bytes.data() + batch.offsets[i] + record_id_offset, &id, 8);
-      auto r = batch.record(i);
-      int64_t ts;
-      std::memcpy(&ts, r.data(), 8);
-      event_key key{ts, id};
-      encoded_key ek{key};
-      MDB_val k = ek.val(), v = to_val(r);
-      if (int rc = mdb_put(txn.get(), buffer_db, &k, &v, MDB_NOOVERWRITE); rc != MDB_SUCCESS)
-        return lmdb_error(rc, key_context("append_batch: put buffer", key));
     }
+    // 3. The whole batch as one value, written straight into the page LMDB
+    //    reserves for it (no intermediate copy), plus the counters: one
+    //    transaction, one fsync.
+    lmdb_txn txn;
+    if (auto st = txn.begin(env, false, "append_batch"); !st)
+      return std::move(st).error();
+    // Explicit ids below the allocator may already be buffered (a re-sent
+    // replicated batch); fresh ones cannot be (invariant 4).
+    if (first_id < meta.next_id)
+      if (auto st = check_unbuffered(txn.get(), first_id, head.max_id); !st)
+        return std::move(st).error();
+    std::span<const uint32_t> offsets{batch.offsets};
+    if (batch.offsets[0] != 0) {
+      rel_offsets.clear();
+      for (auto o : batch.offsets)
+        rel_offsets.push_back(o - batch.offsets[0]);
+      offsets = rel_offsets;
+    }
+    std::string_view records = std::string_view{batch.bytes}.substr(batch.offsets[0]);
+    encoded_batch_key bk{next_batch_seq};
+    MDB_val k = bk.val(), v{buffer_batch_size(batch.size(), records.size()), nullptr};
+    if (int rc = mdb_put(txn.get(), batches_db, &k, &v, MDB_RESERVE | MDB_APPEND); rc != MDB_SUCCESS)
+      return lmdb_error(rc, "append_batch: put buffer batch " + std::to_string(next_batch_seq));
+    write_buffer_batch(static_cast<char*>(v.mv_data), head, offsets, records);
     if (auto st = write_meta(txn.get(), next); !st)
       return std::move(st).error();
     if (auto st = txn.commit("append_batch"); !st)
       return std::move(st).error();
+    ++next_batch_seq;
     publish(next);
     return append_result{next.gen(), first_id};
   }
 
   // ---- indexing --------------------------------------------------------------
 
-  /// Encodes views[0..n) into block_value/summary_value; returns the summary.
-  status encode_block(size_t n, block_summary& s, uint64_t& raw_bytes) {
+  /// Encodes `v` into `block_out`/`summary_out`; returns the summary.
+  status encode_block(std::span<const record_view> v, block_summary& s, uint64_t& raw_bytes,
+                      std::string& block_out, std::string& summary_out) {
     summarizer.reset();
     raw_bytes = 0;
-    for (size_t i = 0; i < n; ++i) {
-      summarizer.add(views[i]);
-      raw_bytes += views[i].bytes().size();
+    for (const auto& r : v) {
+      summarizer.add(r);
+      raw_bytes += r.bytes().size();
     }
     s = summarizer.finish();
-    if (auto st = encoder.encode(std::span{views.data(), n}, block_value); !st)
+    if (auto st = encoder.encode(v, block_out); !st)
       return st;
-    serialize_summary(s, raw_bytes, block_value.size(), summary_value);
+    serialize_summary(s, raw_bytes, block_out.size(), summary_out);
     return ok;
   }
 
-  /// Puts block_value/summary_value under `key` and counts them in `m`.
-  status put_block(MDB_txn* txn, const block_key& key, const block_summary& s, uint64_t raw_bytes, meta_state& m) {
+  /// Puts a block value and its summary under `key` and counts them in `m`.
+  status put_block(MDB_txn* txn, const block_key& key, const block_summary& s, uint64_t raw_bytes,
+                   const std::string& value, const std::string& summary, meta_state& m) {
     encoded_key ek{key};
-    MDB_val k = ek.val(), v = to_val(block_value);
+    MDB_val k = ek.val(), v = to_val(value);
     if (int rc = mdb_put(txn, blocks_db, &k, &v, MDB_NOOVERWRITE); rc != MDB_SUCCESS)
       return lmdb_error(rc, key_context("put block", key));
-    v = to_val(summary_value);
+    v = to_val(summary);
     if (int rc = mdb_put(txn, summaries_db, &k, &v, MDB_NOOVERWRITE); rc != MDB_SUCCESS)
       return lmdb_error(rc, key_context("put summary", key));
     m.indexed_events += s.event_count;
     m.indexed_raw_bytes += raw_bytes;
-    m.indexed_stored_bytes += block_value.size();
+    m.indexed_stored_bytes += value.size();
     m.max_block_span = std::max(m.max_block_span, span_of(s.min_timestamp, s.max_timestamp));
+    return ok;
+  }
+
+  /// Encodes the key-sorted `located` records into pending blocks of at
+  /// most block_max_events / block_max_bytes each, cut evenly by count.
+  status encode_pending(uint64_t total_bytes) {
+    size_t n = located.size();
+    size_t max_ev = std::max<size_t>(1, opts.block_max_events);
+    size_t max_bytes = std::max<size_t>(1, opts.block_max_bytes);
+    size_t k = std::max({size_t{1}, (n + max_ev - 1) / max_ev, size_t((total_bytes + max_bytes - 1) / max_bytes)});
+    size_t target = (n + k - 1) / k;
+    size_t used = 0;
+    for (size_t i = 0; i < n;) {
+      views.clear();
+      uint64_t bytes = 0;
+      for (; i < n && views.size() < target; ++i) {
+        if (!views.empty() && bytes + located[i].size > max_bytes)
+          break;
+        record_view rv;
+        if (!rv.parse(located[i].data, located[i].size))
+          return store_error{errc::corrupt, key_context("index_pass: unparsable buffered record", located[i].key)};
+        views.push_back(rv);
+        bytes += located[i].size;
+      }
+      if (pending.size() <= used)
+        pending.emplace_back();
+      auto& pb = pending[used++];
+      pb.key = block_key{views.back().timestamp(), views.back().id()};
+      if (auto st = encode_block(views, pb.summary, pb.raw_bytes, pb.value, pb.summary_value); !st)
+        return st;
+    }
+    pending.resize(used);
+    views.clear();
+    return ok;
+  }
+
+  /// Collects records into `located`: with `whole`, every record of the
+  /// oldest batch values up to the pass limit (whole values, consumed);
+  /// otherwise the records with timestamp < cutoff (values holding others
+  /// are rewritten with the rest). Fills `consumed`/`rewritten`.
+  status gather(MDB_txn* txn, bool whole, int64_t cutoff, std::vector<uint64_t>& consumed,
+                std::vector<std::pair<uint64_t, std::string>>& rewritten, uint64_t& taken_bytes) {
+    located.clear();
+    taken_bytes = 0;
+    uint64_t cap_events = uint64_t{std::max<uint32_t>(1, opts.block_max_events)} * std::max<uint32_t>(1, opts.index_pass_max_blocks);
+    uint64_t cap_bytes = uint64_t{opts.block_max_bytes} * std::max<uint32_t>(1, opts.index_pass_max_blocks);
+    lmdb_cursor cur;
+    if (auto st = cur.open(txn, batches_db, "index_pass"); !st)
+      return st;
+    MDB_val k, v;
+    int rc = cur.get(k, v, MDB_FIRST);
+    std::vector<std::string_view> rest;
+    for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+      uint64_t seq;
+      buffer_batch_view b;
+      if (!decode_batch_key(k, seq) || !b.parse(to_view(v)))
+        return store_error{errc::corrupt, "index_pass: buffer batch"};
+      if (whole) {
+        // Whole values in commit order: nothing is rewritten.
+        if (!consumed.empty() &&
+            (located.size() + b.size() > cap_events || taken_bytes + b.record_bytes() > cap_bytes))
+          break;
+        for (uint32_t i = 0; i < b.size(); ++i) {
+          auto r = b.record(i);
+          located.push_back({key_of_record(r), r.data(), static_cast<uint32_t>(r.size())});
+        }
+        taken_bytes += b.record_bytes();
+        consumed.push_back(seq);
+        continue;
+      }
+      if (b.head().min_timestamp >= cutoff)
+        continue;
+      rest.clear();
+      for (uint32_t i = 0; i < b.size(); ++i) {
+        auto r = b.record(i);
+        auto key = key_of_record(r);
+        if (key.timestamp < cutoff) {
+          located.push_back({key, r.data(), static_cast<uint32_t>(r.size())});
+          taken_bytes += r.size();
+        } else {
+          rest.push_back(r);
+        }
+      }
+      if (rest.empty()) {
+        consumed.push_back(seq);
+      } else {
+        rewritten.emplace_back(seq, std::string{});
+        build_buffer_batch(rest, rewritten.back().second);
+      }
+    }
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+      return lmdb_error(rc, "index_pass: scan buffer");
     return ok;
   }
 
@@ -256,71 +460,52 @@ struct event_store::impl {
     if (auto st = txn.begin(env, false, "index_pass"); !st)
       return std::move(st).error();
     meta_state next = meta;
-    // 1. Gather the oldest buffered events, up to one full block.
-    views.clear();
-    bool full = false;
+    auto full_block_ready = [&](const meta_state& m) {
+      return m.buffered_events >= opts.block_max_events || m.buffered_bytes >= opts.block_max_bytes;
+    };
+    // 1. While a full block's worth is buffered (or when flushing), take the
+    //    oldest batch values whole; otherwise only events old enough to be
+    //    settled, so blocks stay full-size while traffic flows.
+    bool whole = force || full_block_ready(meta);
+    std::vector<uint64_t> consumed;
+    std::vector<std::pair<uint64_t, std::string>> rewritten;
     uint64_t bytes = 0;
-    {
-      lmdb_cursor cur;
-      if (auto st = cur.open(txn.get(), buffer_db, "index_pass"); !st)
-        return std::move(st).error();
-      MDB_val k, v;
-      int rc = cur.get(k, v, MDB_FIRST);
-      for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
-        if (views.size() >= opts.block_max_events ||
-            (!views.empty() && bytes + v.mv_size > opts.block_max_bytes)) {
-          full = true;
-          break;
-        }
-        record_view rv;
-        if (!rv.parse(static_cast<const char*>(v.mv_data), v.mv_size))
-          return store_error{errc::corrupt, "index_pass: unparsable buffered record"};
-        views.push_back(rv);
-        bytes += v.mv_size;
-      }
-      if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return lmdb_error(rc, "index_pass: scan buffer");
-    }
-    // 2. A partial block only takes events old enough to be settled; key
-    //    order is time order, so they form a prefix.
-    if (!full && !force) {
-      auto young = std::find_if(views.begin(), views.end(),
-                                [&](const record_view& v) { return v.timestamp() >= cutoff; });
-      views.erase(young, views.end());
-    }
-    size_t n = views.size();
+    if (auto st = gather(txn.get(), whole, cutoff, consumed, rewritten, bytes); !st)
+      return std::move(st).error();
+    size_t n = located.size();
     if (n == 0)
       return index_result{0, false, meta.gen()};
-    // 3. Encode (views point into the map: finish before any write).
-    block_summary s;
-    uint64_t raw_bytes = 0;
-    event_key last{views[n - 1].timestamp(), views[n - 1].id()};
-    if (auto st = encode_block(n, s, raw_bytes); !st)
+    // 2. Key order inside the pass, then cut into blocks and encode them
+    //    (the records point into the map: finish every read before writing).
+    std::sort(located.begin(), located.end());
+    if (auto st = encode_pending(bytes); !st)
       return std::move(st).error();
-    views.clear();
-    // 4. Block in, buffered events out, model bumped: one transaction.
-    if (auto st = put_block(txn.get(), last, s, raw_bytes, next); !st)
-      return std::move(st).error();
-    {
-      lmdb_cursor cur;
-      if (auto st = cur.open(txn.get(), buffer_db, "index_pass"); !st)
+    located.clear();
+    // 3. Blocks in, buffered values out, model bumped: one transaction.
+    for (auto& pb : pending)
+      if (auto st = put_block(txn.get(), pb.key, pb.summary, pb.raw_bytes, pb.value, pb.summary_value, next); !st)
         return std::move(st).error();
-      MDB_val k, v;
-      for (size_t i = 0; i < n; ++i) {
-        if (int rc = cur.get(k, v, MDB_FIRST); rc != MDB_SUCCESS)
-          return lmdb_error(rc, "index_pass: delete buffered");
-        if (int rc = mdb_cursor_del(cur.get(), 0); rc != MDB_SUCCESS)
-          return lmdb_error(rc, "index_pass: delete buffered");
-      }
+    for (uint64_t seq : consumed) {
+      encoded_batch_key bk{seq};
+      MDB_val k = bk.val();
+      if (int rc = mdb_del(txn.get(), batches_db, &k, nullptr); rc != MDB_SUCCESS)
+        return lmdb_error(rc, "index_pass: delete buffer batch " + std::to_string(seq));
     }
-    next.buffered_bytes -= std::min(next.buffered_bytes, raw_bytes);
+    for (auto& [seq, value] : rewritten) {
+      encoded_batch_key bk{seq};
+      MDB_val k = bk.val(), v = to_val(value);
+      if (int rc = mdb_put(txn.get(), batches_db, &k, &v, 0); rc != MDB_SUCCESS)
+        return lmdb_error(rc, "index_pass: rewrite buffer batch " + std::to_string(seq));
+    }
+    next.buffered_bytes -= std::min(next.buffered_bytes, bytes);
+    next.buffered_events -= std::min<uint64_t>(next.buffered_events, n);
     next.model += 1;
     if (auto st = write_meta(txn.get(), next); !st)
       return std::move(st).error();
     if (auto st = txn.commit("index_pass"); !st)
       return std::move(st).error();
     publish(next);
-    return index_result{static_cast<uint32_t>(n), full, next.gen()};
+    return index_result{static_cast<uint32_t>(n), full_block_ready(next), next.gen()};
   }
 
   // ---- retention -------------------------------------------------------------
@@ -704,6 +889,13 @@ status event_store::read_block(const block_key& key, record_batch& out) const {
 status event_store::read_block(const block_key& key, const field_projection& projection, block_views& out) const {
   return with_block_value(impl_->env, impl_->blocks_db, key,
                           [&](std::string_view value) { return decode_block(value, out, projection); });
+}
+
+status event_store::read_block_columns(const block_key& key, uint32_t fields, bool timestamps,
+                                      block_columns& out) const {
+  return with_block_value(impl_->env, impl_->blocks_db, key, [&](std::string_view value) {
+    return decode_block_columns(value, fields, timestamps, out);
+  });
 }
 
 result<uint64_t> event_store::scan_buffer(int64_t from_ns, int64_t to_ns, const record_callback& f) const {

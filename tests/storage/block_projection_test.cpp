@@ -153,4 +153,36 @@ TEST_CASE_FIXTURE(projection_fixture, "the full projection restores records byte
   CHECK(out.offsets == batch.offsets);
 }
 
+
+TEST_CASE_FIXTURE(projection_fixture, "value codes give every event its field value and timestamp") {
+  const uint32_t fields = field_bit(field::level) | field_bit(field::exception) | field_bit(field::message_template);
+  block_columns cols;
+  for (int round = 0; round < 2; ++round) { // the second decode reuses the buffers
+    REQUIRE(decode_block_columns(value, fields, round == 0, cols));
+    REQUIRE(cols.size() == batch.size());
+    CHECK(cols.timestamps().size() == (round == 0 ? batch.size() : 0));
+    for (field f : {field::level, field::exception, field::message_template}) {
+      auto codes = cols.codes(f);
+      auto values = cols.values(f);
+      REQUIRE(codes.size() == batch.size());
+      CHECK(values[0].empty());
+      for (size_t i = 0; i < batch.size(); ++i) {
+        record_view r;
+        REQUIRE(r.parse(batch.record(i).data(), batch.record(i).size()));
+        REQUIRE(codes[i] < values.size());
+        CHECK(values[codes[i]] == r.get(f));
+        if (round == 0)
+          CHECK(cols.timestamps()[i] == r.timestamp());
+      }
+    }
+    // Repeating fields get one code per distinct value, the others one per event.
+    CHECK(cols.values(field::level).size() == 4);
+    CHECK(cols.values(field::message_template).size() == 4);
+    CHECK(cols.values(field::exception).size() > 100);
+    CHECK(cols.codes(field::message).empty());
+  }
+  CHECK_FALSE(decode_block_columns(value, field_bit(field::properties), false, cols));
+  CHECK_FALSE(decode_block_columns(value.substr(0, value.size() - 3), fields, true, cols));
+}
+
 }
