@@ -68,6 +68,79 @@ assign_query_shards(unsigned shard_count, const std::vector<std::vector<std::str
   return out;
 }
 
+shard_mask shards_of_range(uint64_t first, uint64_t end, unsigned shard_count) {
+  if (end <= first || shard_count == 0)
+    return 0;
+  uint64_t first_chunk = first >> shard_chunk_bits;
+  uint64_t last_chunk = (end - 1) >> shard_chunk_bits;
+  if (last_chunk - first_chunk + 1 >= shard_count)
+    return all_shards(shard_count);
+  shard_mask out = 0;
+  for (uint64_t c = first_chunk; c <= last_chunk; ++c)
+    out |= shard_mask{1} << (c % shard_count);
+  return out;
+}
+
+shard_quorum::shard_quorum(unsigned shard_count, std::vector<placed_node> nodes)
+  : shard_count_(std::min(shard_count, max_shards)), nodes_(std::move(nodes)) {
+  holders_.assign(shard_count_, 0);
+  std::set<std::string> seen;
+  for (const auto& n : nodes_) {
+    if (!seen.insert(n.holder).second)
+      continue; // a replacement carrying a holder name counts once
+    for (unsigned s = 0; s < shard_count_; ++s)
+      if ((n.mask >> s) & 1)
+        ++holders_[s];
+  }
+  bool any = false;
+  for (auto h : holders_)
+    any = any || h != 0;
+  if (!any)
+    holders_.clear();
+}
+
+shard_mask shard_quorum::short_of(shard_mask touched,
+                                  const std::vector<std::string>& confirmed) const {
+  shard_mask missing = 0;
+  std::set<std::string> holders; // distinct holder names that confirmed
+  for (const auto& id : confirmed)
+    for (const auto& n : nodes_)
+      if (n.node_id == id)
+        holders.insert(n.holder);
+  for (unsigned s = 0; s < shard_count_; ++s) {
+    if (!((touched >> s) & 1))
+      continue;
+    size_t have = 0;
+    std::set<std::string> counted;
+    for (const auto& n : nodes_)
+      if (((n.mask >> s) & 1) && holders.count(n.holder) && counted.insert(n.holder).second)
+        ++have;
+    if (holders_.empty() || have < holders_[s] / 2 + 1)
+      missing |= shard_mask{1} << s;
+  }
+  return missing;
+}
+
+shard_mask shard_quorum::mask_of(const std::string& node_id) const {
+  for (const auto& n : nodes_)
+    if (n.node_id == node_id)
+      return n.mask;
+  return 0;
+}
+
+std::vector<std::string> shard_quorum::holders_of(unsigned s) const {
+  std::vector<std::string> out;
+  for (const auto& n : nodes_)
+    if (s < shard_count_ && ((n.mask >> s) & 1))
+      out.push_back(n.node_id);
+  return out;
+}
+
+std::atomic<uint64_t>& full_copy_from() {
+  static std::atomic<uint64_t> value{0};
+  return value;
+}
+
 void position_mask::change(uint64_t since, shard_mask mask) {
   while (steps_.size() > 1 && steps_.back().since >= since)
     steps_.pop_back();

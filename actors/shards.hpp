@@ -27,6 +27,7 @@
 ///
 /// The leader stores every event it commits (it is the write-ahead log), so
 /// it can always answer for a shard whose holders are all down.
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -82,6 +83,57 @@ plan_missing_copies(unsigned shard_count, size_t replication,
 std::map<std::string, shard_mask>
 assign_query_shards(unsigned shard_count, const std::vector<std::vector<std::string>>& holders,
                     const std::string& self);
+
+/// Shards the ids [first, end) fall into.
+shard_mask shards_of_range(uint64_t first, uint64_t end, unsigned shard_count);
+
+/// One registered node as the placement records it: its node id, its holder
+/// name (shard id) and the shards recorded for that holder.
+struct placed_node {
+  std::string node_id;
+  std::string holder;
+  shard_mask mask = 0;
+};
+
+/// Per-shard majorities for `ingest.ack = quorum` (issue 5 item 3): a batch
+/// is acknowledged when, for EVERY shard its ids fall into, a majority of
+/// that shard's recorded holders (dead ones included: they are still
+/// replicas) have persisted it. Holders are counted by holder name, so a
+/// replacement node carrying a dead node's shard id is that replica. The
+/// leader counts for a shard only if it is one of its holders.
+/// Built by the committer from the placement keeper's view; a value type.
+class shard_quorum {
+public:
+  shard_quorum() = default;
+  shard_quorum(unsigned shard_count, std::vector<placed_node> nodes);
+
+  /// No placement (or no shards): quorum is counted per batch instead.
+  bool empty() const { return shard_count_ == 0 || holders_.empty(); }
+  unsigned shard_count() const { return shard_count_; }
+
+  /// Shards of `touched` that lack a majority of their holders among the
+  /// node ids in `confirmed` (0: the batch is acknowledged). A shard with
+  /// no recorded holder is never satisfied.
+  shard_mask short_of(shard_mask touched, const std::vector<std::string>& confirmed) const;
+
+  /// The recorded shards of node `node_id` (0 if it holds none or is unknown).
+  shard_mask mask_of(const std::string& node_id) const;
+
+  /// Node ids holding shard `s`, in registration order.
+  std::vector<std::string> holders_of(unsigned s) const;
+
+private:
+  unsigned shard_count_ = 0;
+  std::vector<placed_node> nodes_;
+  std::vector<size_t> holders_; ///< per shard: distinct holder names
+};
+
+/// The lowest id from which this node's store holds every shard: 0 if it
+/// always held every shard (it led from the start, or was a full copy),
+/// else its log position when it began leading after holding only some
+/// (what it pulled from every peer on activation covers all shards from
+/// there). Written by the committer, read by the query planner's threads.
+std::atomic<uint64_t>& full_copy_from();
 
 /// A follower's shard mask as a function of the log position: shards added
 /// at `since` apply to ids >= since only (older ids of a newly placed shard

@@ -105,4 +105,59 @@ TEST_CASE("a position mask adds shards from a log position on") {
   CHECK_FALSE(m.holds_all(2)); // not at every position
 }
 
+
+TEST_CASE("a batch's shards are the shards of the 1024-id chunks it spans") {
+  CHECK(shards_of_range(0, 1024, 12) == 0b1);
+  CHECK(shards_of_range(1000, 1030, 12) == 0b11);       // crosses one chunk boundary
+  CHECK(shards_of_range(11 * 1024, 13 * 1024, 12) == 0b100000000001); // wraps to shard 0
+  CHECK(shards_of_range(5, 5, 12) == 0);                // empty
+  CHECK(shards_of_range(0, 12 * 1024, 12) == all_shards(12));
+}
+
+/// Four nodes, three holders per shard: the leader "L" holds shards 0 and 1,
+/// not 2; "a" 0 and 2; "b" 1 and 2; "c" 0, 1 and 2.
+struct quorum_fixture {
+  shard_quorum q{3, {{"L", "hl", 0b011}, {"a", "ha", 0b101}, {"b", "hb", 0b110},
+                     {"c", "hc", 0b111}}};
+};
+
+TEST_CASE_FIXTURE(quorum_fixture, "quorum needs a majority of each touched shard's holders") {
+  REQUIRE_FALSE(q.empty());
+  // Shard 0 (L, a, c): the leader and one more holder suffice.
+  CHECK(q.short_of(0b001, {"L"}) == 0b001);
+  CHECK(q.short_of(0b001, {"L", "a"}) == 0);
+  // A follower that does not hold shard 0 does not count for it.
+  CHECK(q.short_of(0b001, {"L", "b"}) == 0b001);
+  // Shard 2 (a, b, c): the leader does not hold it and never counts.
+  CHECK(q.short_of(0b100, {"L", "a"}) == 0b100);
+  CHECK(q.short_of(0b100, {"L", "a", "b"}) == 0);
+  // A batch spanning shards 0 and 2 needs both majorities.
+  CHECK(q.short_of(0b101, {"L", "a"}) == 0b100);
+  CHECK(q.short_of(0b101, {"L", "a", "c"}) == 0);
+}
+
+TEST_CASE_FIXTURE(quorum_fixture, "with every node holding every shard one follower ack is a quorum") {
+  shard_quorum three{2, {{"L", "hl", 0b11}, {"a", "ha", 0b11}, {"b", "hb", 0b11}}};
+  CHECK(three.short_of(0b11, {"L"}) == 0b11);
+  CHECK(three.short_of(0b11, {"L", "b"}) == 0);
+  CHECK(three.holders_of(1) == std::vector<std::string>{"L", "a", "b"});
+  CHECK(q.mask_of("b") == 0b110);
+  CHECK(q.mask_of("zz") == 0);
+}
+
+TEST_CASE("a replacement carrying a dead node's shard id is that replica, counted once") {
+  // "d" died; "r" was started with its shard id "hd". Holders of shard 0:
+  // hl, hd, hc (three), so two of them are needed.
+  shard_quorum q{1, {{"L", "hl", 1}, {"d", "hd", 1}, {"r", "hd", 1}, {"c", "hc", 1}}};
+  CHECK(q.short_of(1, {"L", "r"}) == 0);
+  CHECK(q.short_of(1, {"d", "r"}) == 1); // one holder, whichever node speaks for it
+}
+
+TEST_CASE("no placement means no per-shard quorum; a shard without holders is never acknowledged") {
+  CHECK(shard_quorum{}.empty());
+  CHECK(shard_quorum{4, {{"L", "hl", 0}}}.empty());
+  shard_quorum q{2, {{"L", "hl", 0b01}, {"a", "ha", 0b01}}};
+  CHECK(q.short_of(0b10, {"L", "a"}) == 0b10);
+}
+
 }
