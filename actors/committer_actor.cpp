@@ -394,6 +394,88 @@ void pull_from_peers(self_ptr self) {
   metrics::instance().store_next_id = st.next_id;
 }
 
+/// Names shards of a mask, for error texts: "2, 7".
+std::string shard_names(shard_mask m) {
+  std::string out;
+  for (unsigned s = 0; s < max_shards; ++s)
+    if ((m >> s) & 1)
+      out += (out.empty() ? "" : ", ") + std::to_string(s);
+  return out;
+}
+
+/// Quorum acks in a placed cluster: ships the batch to every follower and
+/// calls `done` once every shard the batch's ids fall into has a majority
+/// of its holders confirmed (the leader among them where it holds the
+/// shard), or with a 503 once every follower answered (or timed out)
+/// without that. Acks of followers that do not hold a shard do not count
+/// for it.
+template <class Done>
+void replicate_per_shard(self_ptr self, commit_result r, uint64_t prev_next, uint64_t first_id,
+                         const storage::record_batch& batch, Done done) {
+  auto& st = self->state;
+  const auto touched = shards_of_range(first_id, first_id + batch.size(), st.placement.shard_count());
+  auto confirmed = std::make_shared<std::vector<std::string>>();
+  confirmed->push_back(st.self_id); // stored durably above
+  if (st.placement.short_of(touched, *confirmed) == 0)
+    return done(r); // e.g. replication 1: the leader alone is the majority
+  auto fail = [](commit_result f, std::string why) {
+    f.ok = false;
+    f.http_status = 503;
+    f.error = std::move(why);
+    return f;
+  };
+  // Even every connected follower would not make a majority: answer now
+  // instead of after the replication timeout (the batch still goes out).
+  std::vector<std::string> reachable = *confirmed;
+  for (const auto& [addr, id] : st.peer_ids)
+    reachable.push_back(id);
+  const auto hopeless = st.placement.short_of(touched, reachable);
+  const auto peers = st.peers;
+  auto answers = std::make_shared<size_t>(0);
+  auto settled = std::make_shared<bool>(hopeless != 0);
+  if (hopeless)
+    done(fail(r, "shard(s) " + shard_names(hopeless) + " of this batch have too few holders "
+                   "connected for a majority; the batch is stored on the leader but not "
+                   "acknowledged; retry"));
+  auto settle = [=]() mutable {
+    if (*settled)
+      return;
+    auto missing = self->state.placement.short_of(touched, *confirmed);
+    if (missing == 0) {
+      *settled = true;
+      done(r);
+    } else if (*answers == peers.size()) {
+      *settled = true;
+      done(fail(r, "shard(s) " + shard_names(missing) + " of this batch: a majority of their "
+                     "holders did not confirm in time; retry"));
+    }
+  };
+  auto on_gap = [self](caf::actor peer, uint64_t their_next) { catch_up(self, peer, their_next); };
+  for (auto& peer : peers) {
+    std::string node_id; // looked up now: the peer may be gone when it answers
+    if (auto id = st.peer_ids.find(peer.address()); id != st.peer_ids.end())
+      node_id = id->second;
+    ship_batch(
+      self, peer, prev_next, first_id, batch,
+      [=](ack_atom, bool applied, uint64_t their_next) mutable {
+        note_ack(self, peer.address(), their_next);
+        ++*answers;
+        if (applied) {
+          confirmed->push_back(node_id);
+        } else {
+          on_gap(peer, their_next);
+        }
+        settle();
+      },
+      [=](caf::error&) mutable {
+        ++*answers;
+        settle();
+      });
+  }
+  if (peers.empty())
+    settle();
+}
+
 /// The leader's part of one commit (one request or a group of them) after
 /// the local commit: ships the batch to the followers and calls `done` once
 /// with the answer for the client(s): at once with `ingest.ack = leader`,
@@ -419,6 +501,8 @@ void replicate_and_ack(self_ptr self, commit_result r, uint64_t prev_next, uint6
           [](caf::error&) {});
     return done(r);
   }
+  if (!st.placement.empty())
+    return replicate_per_shard(self, r, prev_next, first_id, batch, std::move(done));
   if (peers.size() < needed) {
     r.ok = false;
     r.http_status = 503;
@@ -811,6 +895,18 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
         return {false, stored, error};
       return {true, stored, std::string{}};
     },
+    // Every node: the placement as recorded (see placeview_atom).
+    [=](placeview_atom, uint32_t shard_count, std::string& self_id,
+        std::vector<std::string>& ids, std::vector<std::string>& holders,
+        std::vector<uint64_t>& masks) {
+      auto& st = self->state;
+      std::vector<placed_node> nodes;
+      for (size_t i = 0; i < ids.size() && i < holders.size() && i < masks.size(); ++i)
+        nodes.push_back({std::move(ids[i]), std::move(holders[i]), masks[i]});
+      st.placement = shard_quorum{std::min<unsigned>(shard_count, max_shards), std::move(nodes)};
+      st.self_id = std::move(self_id);
+      st.placement_known = true;
+    },
     [=](forget_atom, const std::string& node_id) {
       auto& st = self->state;
       st.acked_next.erase(node_id);
@@ -845,6 +941,10 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
       auto& st = self->state;
       st.epoch = epoch;
       st.max_epoch_seen = std::max(st.max_epoch_seen, epoch);
+      // Every shard is held here from where the pull below starts (it merges
+      // every peer's events); below it, only this node's own shards if it
+      // held some only (distributed queries ask their holders for the rest).
+      full_copy_from() = st.sharded ? st.next_id : 0;
       pull_from_peers(self);
       st.active = true;
       st.acked_next.clear();

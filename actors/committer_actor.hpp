@@ -67,6 +67,13 @@ struct committer_state {
   std::map<std::string, position_mask> peer_masks;
   /// Follower: a placement exists, so this node may hold only some shards.
   bool sharded = false;
+  /// The placement as recorded (placement keeper, every tick): per-shard
+  /// majorities for quorum acks, holders to pull each shard from.
+  shard_quorum placement;
+  std::string self_id;         ///< this node's id (from the placement keeper)
+  bool placement_known = false; ///< a view arrived (possibly "no placement yet")
+  /// A catch-up pull waits for the placement view (peers connected first).
+  bool pull_pending = false;
   /// Group commit: ingest requests queue here and the next `flush` message
   /// (sent when the first one arrives, so it lands behind every request
   /// already in the mailbox) stores them all in one LMDB transaction: one

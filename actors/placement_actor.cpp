@@ -56,6 +56,36 @@ bool ensure_store(self_ptr self) {
   return true;
 }
 
+/// Tells the committer the placement as recorded (every registered node,
+/// dead ones too: they are still replicas for the quorum count).
+void send_view(self_ptr self, const std::vector<meta::node_info>& nodes,
+               const std::map<unsigned, std::vector<std::string>>& placement) {
+  auto& st = self->state;
+  std::vector<std::string> ids, holders;
+  std::vector<uint64_t> masks;
+  for (const auto& n : nodes) {
+    shard_mask m = 0;
+    for (const auto& [s, hs] : placement)
+      if (std::find(hs.begin(), hs.end(), holder_of(n)) != hs.end())
+        m |= shard_mask{1} << s;
+    ids.push_back(n.id);
+    holders.push_back(holder_of(n));
+    masks.push_back(m);
+  }
+  self->send(st.committer, placeview_atom::value, static_cast<uint32_t>(st.options.shard_count),
+             st.options.node_id, std::move(ids), std::move(holders), std::move(masks));
+}
+
+/// Placement rows as shard -> holder names (rows outside the layout dropped).
+std::map<unsigned, std::vector<std::string>>
+placement_of(const std::vector<meta::shard_replica>& rows, unsigned shard_count) {
+  std::map<unsigned, std::vector<std::string>> out;
+  for (const auto& r : rows)
+    if (r.shard >= 0 && static_cast<unsigned>(r.shard) < shard_count)
+      out[static_cast<unsigned>(r.shard)].push_back(r.holder);
+  return out;
+}
+
 /// One placement round (see the header); the leader only.
 round_report placement_round(self_ptr self) {
   auto& st = self->state;
@@ -76,10 +106,7 @@ round_report placement_round(self_ptr self) {
     return report;
   }
   auto now = unix_ms();
-  std::map<unsigned, std::vector<std::string>> placement;
-  for (const auto& r : *replicas)
-    if (r.shard >= 0 && static_cast<unsigned>(r.shard) < o.shard_count)
-      placement[static_cast<unsigned>(r.shard)].push_back(r.holder);
+  auto placement = placement_of(*replicas, o.shard_count);
   const bool initial = placement.empty();
   if (initial) {
     size_t live_count = 0;
@@ -87,8 +114,10 @@ round_report placement_round(self_ptr self) {
       if (n.id == o.node_id || now - n.last_heartbeat_ms < o.heartbeat_stale.count())
         ++live_count;
     if (live_count < o.expected_nodes &&
-        std::chrono::steady_clock::now() - st.leading_since < o.initial_wait)
+        std::chrono::steady_clock::now() - st.leading_since < o.initial_wait) {
+      send_view(self, *nodes, placement); // none yet: quorum is counted per batch
       return report; // first placement: let the configured nodes join first
+    }
   }
   std::set<std::string> registered;
   std::vector<std::string> live;
@@ -211,6 +240,7 @@ round_report placement_round(self_ptr self) {
                  per_holder.size(), replication);
   if (!per_holder.empty())
     push_masks();
+  send_view(self, *nodes, placement);
   for (unsigned s = 0; s < o.shard_count; ++s)
     if (placement[s].size() < replication)
       report.under_replicated.push_back(s);
@@ -319,21 +349,24 @@ std::pair<int32_t, std::string> remove_node(self_ptr self, const std::string& na
                  ",\"Moved\":" + moved + ",\"UnderReplicated\":" + under + "}"};
 }
 
-/// Tells the committer once that this node holds only some shards (it then
-/// never pulls every shard from its peers on connect, and waits for the
-/// leader's catch-up of its own shards instead). A node placed on every
-/// shard keeps pulling: that is the fastest catch-up and stores nothing
-/// it should not hold.
-void check_sharded(self_ptr self) {
+/// A follower's round: tells the committer the placement (its catch-up
+/// picks one holder per shard from it), and once that this node holds only
+/// some shards (it then never pulls every shard from its peers on connect,
+/// and waits for the leader's catch-up of its own shards instead). A node
+/// placed on every shard keeps pulling: that is the fastest catch-up and
+/// stores nothing it should not hold.
+void follower_round(self_ptr self) {
   auto& st = self->state;
-  if (st.told_sharded || !ensure_store(self))
+  if (!ensure_store(self))
     return;
   auto replicas = st.store->list_replicas();
-  if (!replicas) {
+  auto nodes = st.store->list_nodes();
+  if (!replicas || !nodes) {
     st.store.reset();
     return;
   }
-  if (replicas->empty())
+  send_view(self, *nodes, placement_of(*replicas, st.options.shard_count));
+  if (st.told_sharded || replicas->empty())
     return;
   std::set<int> mine;
   for (const auto& r : *replicas)
@@ -377,8 +410,8 @@ caf::behavior placement_actor(self_ptr self, placement_options options, caf::act
     [=](tick_atom) {
       auto& st = self->state;
       bool leading = st.view->get().acting_leader;
-      check_sharded(self);
       if (!leading) {
+        follower_round(self);
         if (st.was_leading && st.queries)
           st.queries->set_routing({}); // a follower plans no queries
         st.was_leading = false;

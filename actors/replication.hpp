@@ -53,6 +53,11 @@ using addshards_atom = caf::atom_constant<caf::atom("addshards")>;
 using selfcopy_atom = caf::atom_constant<caf::atom("selfcopy")>;
 /// Placement keeper -> committer: a placement exists (shards in use).
 using sharded_atom = caf::atom_constant<caf::atom("sharded")>;
+/// Placement keeper -> committer (every node, every tick): the placement as
+/// (shard count, own node id, node ids, their holder names, their recorded
+/// shard masks); per-shard quorum on the leader, catch-up sources on a
+/// follower (actors/shards.hpp shard_quorum).
+using placeview_atom = caf::atom_constant<caf::atom("placeview")>;
 /// Placement keeper -> committer: forget a removed follower.
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
 
