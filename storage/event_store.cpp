@@ -553,11 +553,11 @@ struct event_store::impl {
     block_summary s;
     uint64_t raw_bytes = 0;
     event_key last{views.back().timestamp(), views.back().id()};
-    if (auto st = encode_block(views.size(), s, raw_bytes); !st)
+    if (auto st = encode_block(views, s, raw_bytes, block_value, summary_value); !st)
       return st;
     written += block_value.size();
     ++rr.blocks_rewritten;
-    return put_block(txn, last, s, raw_bytes, m);
+    return put_block(txn, last, s, raw_bytes, block_value, summary_value, m);
   }
 
   /// Shared by delete_before (pred == nullptr: every old event) and
@@ -569,34 +569,64 @@ struct event_store::impl {
     auto txn = std::make_unique<lmdb_txn>();
     if (auto st = txn->begin(env, false, "retention"); !st)
       return std::move(st).error();
-    // 1. Buffer: collect doomed keys, then delete them.
-    std::vector<std::pair<event_key, uint64_t>> doomed;
+    // 1. Buffer: values with old events lose them (rewritten with the
+    //    survivors, or deleted when none survive). Survivors are copied out
+    //    before the first write.
+    std::vector<uint64_t> doomed;
+    std::vector<std::pair<uint64_t, std::string>> rewritten;
     {
       lmdb_cursor cur;
-      if (auto st = cur.open(txn->get(), buffer_db, "retention"); !st)
+      if (auto st = cur.open(txn->get(), batches_db, "retention"); !st)
         return std::move(st).error();
       MDB_val k, v;
-      event_key key;
-      for (int rc = cur.get(k, v, MDB_FIRST); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
-        if (!decode_key(k, key))
-          return store_error{errc::corrupt, "retention: buffer key size"};
-        if (key.timestamp >= older_than)
-          break;
-        record_view rv;
-        if (!rv.parse(static_cast<const char*>(v.mv_data), v.mv_size))
-          return store_error{errc::corrupt, key_context("retention: buffered record", key)};
-        if (!pred || (*pred)(rv))
-          doomed.emplace_back(key, v.mv_size);
+      std::vector<std::string_view> keep;
+      int rc = cur.get(k, v, MDB_FIRST);
+      for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+        uint64_t seq;
+        buffer_batch_view b;
+        if (!decode_batch_key(k, seq) || !b.parse(to_view(v)))
+          return store_error{errc::corrupt, "retention: buffer batch"};
+        if (b.head().min_timestamp >= older_than)
+          continue;
+        keep.clear();
+        uint64_t dropped_bytes = 0;
+        for (uint32_t i = 0; i < b.size(); ++i) {
+          auto r = b.record(i);
+          record_view rv;
+          if (!rv.parse(r.data(), r.size()))
+            return store_error{errc::corrupt, key_context("retention: buffered record", key_of_record(r))};
+          if (rv.timestamp() < older_than && (!pred || (*pred)(rv)))
+            dropped_bytes += r.size();
+          else
+            keep.push_back(r);
+        }
+        if (keep.size() == b.size())
+          continue;
+        rr.deleted_events += b.size() - keep.size();
+        next.buffered_events -= std::min<uint64_t>(next.buffered_events, b.size() - keep.size());
+        next.buffered_bytes -= std::min(next.buffered_bytes, dropped_bytes);
+        if (keep.empty()) {
+          doomed.push_back(seq);
+        } else {
+          rewritten.emplace_back(seq, std::string{});
+          build_buffer_batch(keep, rewritten.back().second);
+        }
       }
+      if (rc != MDB_NOTFOUND)
+        return lmdb_error(rc, "retention: scan buffer");
     }
-    for (auto& [key, size] : doomed) {
-      encoded_key ek{key};
-      MDB_val k = ek.val();
-      if (int rc = mdb_del(txn->get(), buffer_db, &k, nullptr); rc != MDB_SUCCESS)
-        return lmdb_error(rc, key_context("retention: delete buffered", key));
-      next.buffered_bytes -= std::min(next.buffered_bytes, size);
+    for (uint64_t seq : doomed) {
+      encoded_batch_key bk{seq};
+      MDB_val k = bk.val();
+      if (int rc = mdb_del(txn->get(), batches_db, &k, nullptr); rc != MDB_SUCCESS)
+        return lmdb_error(rc, "retention: delete buffer batch " + std::to_string(seq));
     }
-    rr.deleted_events += doomed.size();
+    for (auto& [seq, value] : rewritten) {
+      encoded_batch_key bk{seq};
+      MDB_val k = bk.val(), v = to_val(value);
+      if (int rc = mdb_put(txn->get(), batches_db, &k, &v, 0); rc != MDB_SUCCESS)
+        return lmdb_error(rc, "retention: rewrite buffer batch " + std::to_string(seq));
+    }
     // 2. Blocks: whole ones that end before the cut go without decoding (if
     //    every old event is doomed); others holding old events are
     //    candidates. Since min_ts >= max_ts - max_block_span, no block with
@@ -669,7 +699,128 @@ struct event_store::impl {
       return std::move(st).error();
     publish(next);
     rr.gen = next.gen();
+    // LMDB hands out pages freed by commit N only from commit N+2 on (the
+    // previous snapshot must stay intact). A store that was full would stay
+    // full for the next append: one more small commit (the same counters)
+    // makes the space retention freed usable at once.
+    txn = std::make_unique<lmdb_txn>();
+    if (auto st = txn->begin(env, false, "retention"); !st)
+      return std::move(st).error();
+    if (auto st = write_meta(txn->get(), next); !st)
+      return std::move(st).error();
+    if (auto st = txn->commit("retention"); !st)
+      return std::move(st).error();
     return rr;
+  }
+
+  // ---- open --------------------------------------------------------------------
+
+  /// next_batch_seq = one past the greatest `batches` key (0 if none).
+  status find_next_batch_seq() {
+    lmdb_txn txn;
+    if (auto st = txn.begin(env, true, "open"); !st)
+      return st;
+    lmdb_cursor cur;
+    if (auto st = cur.open(txn.get(), batches_db, "open"); !st)
+      return st;
+    MDB_val k, v;
+    int rc = cur.get(k, v, MDB_LAST);
+    uint64_t seq = 0;
+    if (rc == MDB_SUCCESS && !decode_batch_key(k, seq))
+      return store_error{errc::corrupt, "open: buffer batch key size"};
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+      return lmdb_error(rc, "open: last buffer batch");
+    next_batch_seq = rc == MDB_SUCCESS ? seq + 1 : 0;
+    return ok;
+  }
+
+  /// Moves format-1 per-event `buffer` entries into `batches` values, in
+  /// key order, migrate_commit_bytes per transaction; each commit also
+  /// writes format 2 and the buffered event count, so a crash in between
+  /// leaves a consistent store whose next open moves the rest. The emptied
+  /// legacy DB is dropped.
+  status migrate_legacy_buffer() {
+    for (;;) {
+      if (auto st = find_next_batch_seq(); !st)
+        return st;
+      lmdb_txn txn;
+      if (auto st = txn.begin(env, false, "migrate buffer"); !st)
+        return st;
+      MDB_dbi legacy;
+      int rc = mdb_dbi_open(txn.get(), "buffer", 0, &legacy);
+      if (rc == MDB_NOTFOUND)
+        return ok; // never had one, or already dropped
+      if (rc != MDB_SUCCESS)
+        return lmdb_error(rc, "migrate buffer: open legacy buffer");
+      meta_state next = meta;
+      next.format = store_format;
+      // 1. Copy a chunk out (views die with the first write).
+      std::string records;
+      std::vector<uint32_t> offsets;
+      std::vector<std::string> values;
+      std::vector<std::string_view> chunk;
+      uint64_t moved = 0, moved_bytes = 0;
+      {
+        lmdb_cursor cur;
+        if (auto st = cur.open(txn.get(), legacy, "migrate buffer"); !st)
+          return st;
+        MDB_val k, v;
+        for (rc = cur.get(k, v, MDB_FIRST); rc == MDB_SUCCESS && moved_bytes < migrate_commit_bytes;
+             rc = cur.get(k, v, MDB_NEXT)) {
+          record_view rv;
+          if (!rv.parse(static_cast<const char*>(v.mv_data), v.mv_size))
+            return store_error{errc::corrupt, "migrate buffer: unparsable buffered record"};
+          chunk.push_back(to_view(v));
+          moved += 1;
+          moved_bytes += v.mv_size;
+          if (chunk.size() == migrate_batch_events) {
+            values.emplace_back();
+            build_buffer_batch(chunk, values.back());
+            chunk.clear();
+          }
+        }
+        if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+          return lmdb_error(rc, "migrate buffer: scan legacy buffer");
+        if (!chunk.empty()) {
+          values.emplace_back();
+          build_buffer_batch(chunk, values.back());
+          chunk.clear();
+        }
+      }
+      // 2. Out of the legacy DB (the front `moved` entries), into batches.
+      bool done = moved == 0;
+      if (!done) {
+        lmdb_cursor cur;
+        if (auto st = cur.open(txn.get(), legacy, "migrate buffer"); !st)
+          return st;
+        MDB_val k, v;
+        for (uint64_t i = 0; i < moved; ++i) {
+          if (int drc = cur.get(k, v, MDB_FIRST); drc != MDB_SUCCESS)
+            return lmdb_error(drc, "migrate buffer: delete legacy entry");
+          if (int drc = mdb_cursor_del(cur.get(), 0); drc != MDB_SUCCESS)
+            return lmdb_error(drc, "migrate buffer: delete legacy entry");
+        }
+      }
+      uint64_t seq = next_batch_seq;
+      for (auto& value : values) {
+        encoded_batch_key bk{seq};
+        MDB_val k = bk.val(), v = to_val(value);
+        if (int prc = mdb_put(txn.get(), batches_db, &k, &v, MDB_APPEND); prc != MDB_SUCCESS)
+          return lmdb_error(prc, "migrate buffer: put buffer batch " + std::to_string(seq));
+        ++seq;
+      }
+      next.buffered_events += moved;
+      if (done)
+        if (int drc = mdb_drop(txn.get(), legacy, 1); drc != MDB_SUCCESS)
+          return lmdb_error(drc, "migrate buffer: drop legacy buffer");
+      if (auto st = write_meta(txn.get(), next); !st)
+        return st;
+      if (auto st = txn.commit("migrate buffer"); !st)
+        return st;
+      meta = next;
+      if (done)
+        return ok;
+    }
   }
 
   // ---- reads -----------------------------------------------------------------
@@ -680,14 +831,23 @@ struct event_store::impl {
   status find_by_id(MDB_txn* txn, uint64_t id, F&& f) const {
     {
       lmdb_cursor cur;
-      if (auto st = cur.open(txn, buffer_db, "get_by_id"); !st)
+      if (auto st = cur.open(txn, batches_db, "get_by_id"); !st)
         return st;
       MDB_val k, v;
       for (int rc = cur.get(k, v, MDB_FIRST); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
-        event_key key;
-        if (decode_key(k, key) && key.id == id) {
-          f(key, to_view(v));
-          return ok;
+        buffer_batch_view b;
+        if (!b.parse_head(to_view(v)))
+          return store_error{errc::corrupt, "get_by_id: buffer batch"};
+        if (id < b.head().min_id || id > b.head().max_id)
+          continue;
+        if (!b.parse(to_view(v)))
+          return store_error{errc::corrupt, "get_by_id: buffer batch"};
+        for (uint32_t i = 0; i < b.size(); ++i) {
+          auto r = b.record(i);
+          if (auto key = key_of_record(r); key.id == id) {
+            f(key, r);
+            return ok;
+          }
         }
       }
     }
@@ -764,7 +924,7 @@ result<std::unique_ptr<event_store>> event_store::open(const std::filesystem::pa
   struct {
     const char* name;
     MDB_dbi* dbi;
-  } dbs[] = {{"meta", &p->meta_db}, {"buffer", &p->buffer_db}, {"blocks", &p->blocks_db},
+  } dbs[] = {{"meta", &p->meta_db}, {"batches", &p->batches_db}, {"blocks", &p->blocks_db},
              {"summaries", &p->summaries_db}};
   for (auto& d : dbs)
     if (int rc = mdb_dbi_open(txn.get(), d.name, MDB_CREATE, d.dbi); rc != MDB_SUCCESS)
@@ -778,13 +938,21 @@ result<std::unique_ptr<event_store>> event_store::open(const std::filesystem::pa
     m.model = 1; // creating the store (and its buffer) is the first model step
     if (auto st = p->write_meta(txn.get(), m); !st)
       return std::move(st).error();
-  } else if (m.format != store_format) {
+  } else if (m.format != store_format && m.format != legacy_store_format) {
     return store_error{errc::incompatible, "store format " + std::to_string(m.format) + " in " + dir.string() +
-                                             ", this build reads " + std::to_string(store_format)};
+                                             ", this build reads " + std::to_string(legacy_store_format) +
+                                             " and " + std::to_string(store_format)};
   }
   if (auto st = txn.commit("open"); !st)
     return std::move(st).error();
-  p->publish(m);
+  p->meta = m;
+  // 3. Format 1 kept one `buffer` entry per event: move them into batch
+  //    values (also finishes a migration a crash interrupted).
+  if (auto st = p->migrate_legacy_buffer(); !st)
+    return std::move(st).error();
+  if (auto st = p->find_next_batch_seq(); !st)
+    return std::move(st).error();
+  p->publish(p->meta);
   return std::unique_ptr<event_store>(new event_store(std::move(p)));
 }
 
@@ -899,21 +1067,44 @@ status event_store::read_block_columns(const block_key& key, uint32_t fields, bo
 }
 
 result<uint64_t> event_store::scan_buffer(int64_t from_ns, int64_t to_ns, const record_callback& f) const {
+  if (from_ns >= to_ns)
+    return uint64_t{0};
   lmdb_txn txn;
   if (auto st = txn.begin(impl_->env, true, "scan_buffer"); !st)
     return std::move(st).error();
-  lmdb_cursor cur;
-  if (auto st = cur.open(txn.get(), impl_->buffer_db, "scan_buffer"); !st)
-    return std::move(st).error();
-  encoded_key start{event_key::lowest_at(from_ns)};
-  MDB_val k = start.val(), v;
+  // 1. Locate the records in range (values hold them in commit order)...
+  std::vector<located_record> found;
+  {
+    lmdb_cursor cur;
+    if (auto st = cur.open(txn.get(), impl_->batches_db, "scan_buffer"); !st)
+      return std::move(st).error();
+    MDB_val k, v;
+    int rc = cur.get(k, v, MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+      buffer_batch_view b;
+      if (!b.parse_head(to_view(v)))
+        return store_error{errc::corrupt, "scan_buffer: buffer batch"};
+      if (b.head().max_timestamp < from_ns || b.head().min_timestamp >= to_ns)
+        continue;
+      if (!b.parse(to_view(v)))
+        return store_error{errc::corrupt, "scan_buffer: buffer batch"};
+      for (uint32_t i = 0; i < b.size(); ++i) {
+        auto r = b.record(i);
+        auto key = key_of_record(r);
+        if (key.timestamp >= from_ns && key.timestamp < to_ns)
+          found.push_back({key, r.data(), static_cast<uint32_t>(r.size())});
+      }
+    }
+    if (rc != MDB_NOTFOUND)
+      return lmdb_error(rc, "scan_buffer: scan buffer");
+  }
+  // 2. ...and deliver them in key order, zero-copy inside the transaction.
+  std::sort(found.begin(), found.end());
   uint64_t n = 0;
-  for (int rc = cur.get(k, v, MDB_SET_RANGE); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+  for (auto& lr : found) {
     record_view rv;
-    if (!rv.parse(static_cast<const char*>(v.mv_data), v.mv_size))
-      return store_error{errc::corrupt, "scan_buffer: unparsable record"};
-    if (rv.timestamp() >= to_ns)
-      break;
+    if (!rv.parse(lr.data, lr.size))
+      return store_error{errc::corrupt, key_context("scan_buffer: unparsable record", lr.key)};
     ++n;
     if (!f(rv))
       break;
@@ -967,23 +1158,31 @@ result<uint64_t> event_store::newest_first(size_t count, std::optional<uint64_t>
     if (hits.size() > count)
       hits.pop_back();
   };
-  // 2. Buffer: walk back from the bound.
+  // 2. Buffer: every value whose time range reaches the window offers its
+  //    records below the bound (values are in commit order, not key order).
   {
     lmdb_cursor cur;
-    if (auto st = cur.open(txn.get(), impl_->buffer_db, "newest_first"); !st)
+    if (auto st = cur.open(txn.get(), impl_->batches_db, "newest_first"); !st)
       return std::move(st).error();
-    encoded_key ek{upper};
-    MDB_val k = ek.val(), v;
-    int rc = cur.get(k, v, MDB_SET_RANGE);
-    rc = rc == MDB_SUCCESS ? cur.get(k, v, MDB_PREV) : cur.get(k, v, MDB_LAST);
-    for (; rc == MDB_SUCCESS && !full(); rc = cur.get(k, v, MDB_PREV)) {
-      event_key key;
-      if (!decode_key(k, key))
-        return store_error{errc::corrupt, "newest_first: buffer key"};
-      if (key.timestamp < from_ns)
-        break;
-      offer(key, to_view(v));
+    MDB_val k, v;
+    int rc = cur.get(k, v, MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+      buffer_batch_view b;
+      if (!b.parse_head(to_view(v)))
+        return store_error{errc::corrupt, "newest_first: buffer batch"};
+      if (b.head().max_timestamp < from_ns || b.head().min_timestamp > upper.timestamp)
+        continue;
+      if (!b.parse(to_view(v)))
+        return store_error{errc::corrupt, "newest_first: buffer batch"};
+      for (uint32_t i = 0; i < b.size(); ++i) {
+        auto r = b.record(i);
+        auto key = key_of_record(r);
+        if (key < upper && key.timestamp >= from_ns)
+          offer(key, r);
+      }
     }
+    if (rc != MDB_NOTFOUND)
+      return lmdb_error(rc, "newest_first: scan buffer");
   }
   // 3. Blocks, by descending greatest key, from the last one that may hold
   //    an event below the bound; stop once a block's greatest event cannot
@@ -1052,9 +1251,7 @@ result<store_stats> event_store::stats() const {
   bool empty;
   if (auto st = impl_->read_meta(txn.get(), m, empty); !st)
     return std::move(st).error();
-  MDB_stat buf, blocks;
-  if (int rc = mdb_stat(txn.get(), impl_->buffer_db, &buf); rc != MDB_SUCCESS)
-    return lmdb_error(rc, "stats: buffer");
+  MDB_stat blocks;
   if (int rc = mdb_stat(txn.get(), impl_->blocks_db, &blocks); rc != MDB_SUCCESS)
     return lmdb_error(rc, "stats: blocks");
   MDB_envinfo info;
@@ -1062,7 +1259,7 @@ result<store_stats> event_store::stats() const {
   MDB_stat env_stat;
   mdb_env_stat(impl_->env, &env_stat);
   store_stats s;
-  s.buffered_events = buf.ms_entries;
+  s.buffered_events = m.buffered_events;
   s.buffered_bytes = m.buffered_bytes;
   s.indexed_events = m.indexed_events;
   s.indexed_raw_bytes = m.indexed_raw_bytes;

@@ -46,6 +46,9 @@ struct store_options {
   int64_t index_min_age_ns = 30'000'000'000;
   /// zstd level for blocks.
   int zstd_level = 3;
+  /// An index pass (one transaction) takes whole buffered batches up to this
+  /// many blocks' worth (block_max_events / block_max_bytes each).
+  uint32_t index_pass_max_blocks = 4;
 };
 
 /// `model.write` (SPEC.md §5): write counts committed batches, model counts
@@ -67,8 +70,8 @@ struct append_result {
 
 /// What one index_pass did.
 struct index_result {
-  uint32_t events = 0; ///< events moved from the buffer into a new block
-  bool more = false;   ///< another full block is ready: call again
+  uint32_t events = 0; ///< events moved from the buffer into new blocks
+  bool more = false;   ///< a full block's worth is still buffered: call again
   generation gen;
 };
 
@@ -133,13 +136,16 @@ public:
 
   /// As above with ids chosen by the caller (replication: the leader's ids);
   /// the allocator moves past them. Fails with duplicate_key, storing
-  /// nothing, if any (timestamp, id) is already buffered.
+  /// nothing, if any of the ids is already buffered.
   result<append_result> append_batch(record_batch& batch, uint64_t first_id);
 
-  /// Builds at most one block from the oldest buffered events, in one
-  /// transaction: put block + summary, delete those events, bump `model`.
-  /// A full block (block_max_events or block_max_bytes) is built whenever the
-  /// buffer holds one; otherwise only events older than now - index_min_age.
+  /// Folds buffered events into blocks in one transaction: put blocks +
+  /// summaries, delete those events from the buffer, bump `model` once.
+  /// While a full block's worth (block_max_events or block_max_bytes) is
+  /// buffered, it takes the oldest batches whole, up to
+  /// index_pass_max_blocks blocks' worth, sorts them and cuts them evenly
+  /// into blocks; otherwise it makes one block of the events older than
+  /// now - index_min_age. `more` says a full block's worth is still buffered.
   result<index_result> index_pass(int64_t now_ns);
 
   /// Indexes the whole buffer, whatever its age (shutdown, tests).

@@ -122,27 +122,31 @@ TEST_CASE_FIXTURE(store_fixture, "generation counts batches in write and passes 
   auto r = append(make_batch(10, t0 + 100 * sec));
   CHECK(r.gen == generation{1, 2});
   CHECK(r.gen.to_string() == "1.2");
-  auto ip = store->index_pass(t0); // one full block of 100 is ready
+  auto ip = store->index_pass(t0); // a full block's worth: both batches, whole, in one pass
   REQUIRE(ip);
-  CHECK(ip->events == 100);
-  CHECK(ip->more);
+  CHECK(ip->events == 160);
+  CHECK_FALSE(ip->more);
   CHECK(ip->gen == generation{2, 2});
-  auto none = store->index_pass(t0); // 60 left, all too young
+  auto blocks = store->list_blocks(INT64_MIN, INT64_MAX);
+  REQUIRE(blocks);
+  CHECK(blocks->size() == 2); // cut evenly: 80 + 80
+  append(make_batch(60, t0 + 200 * sec));
+  auto none = store->index_pass(t0); // 60 buffered, all too young
   REQUIRE(none);
   CHECK(none->events == 0);
-  CHECK(none->gen == generation{2, 2});
+  CHECK(none->gen == generation{2, 3});
   auto g = store->flush();
   REQUIRE(g);
-  CHECK(*g == generation{3, 2});
+  CHECK(*g == generation{3, 3});
   auto ret = store->delete_before(t0 + 10 * sec);
   REQUIRE(ret);
-  CHECK(ret->gen == generation{4, 2});
+  CHECK(ret->gen == generation{4, 3});
   reopen();
-  CHECK(store->current_generation() == generation{4, 2});
+  CHECK(store->current_generation() == generation{4, 3});
   record_batch empty;
   auto e = store->append_batch(empty);
   REQUIRE(e);
-  CHECK(e->gen == generation{4, 2});
+  CHECK(e->gen == generation{4, 3});
 }
 
 TEST_CASE_FIXTURE(store_fixture, "index passes keep every event byte for byte") {
@@ -270,8 +274,9 @@ TEST_CASE_FIXTURE(store_fixture, "a block spanning a long time is found from ins
 }
 
 TEST_CASE_FIXTURE(store_fixture, "get_by_id finds events in the buffer and in blocks") {
-  append(make_batch(150, t0));
-  REQUIRE(store->index_pass(t0)); // 100 into a block, 50 stay buffered
+  append(make_batch(100, t0));
+  REQUIRE(store->index_pass(t0)); // 100 into a block
+  append(make_batch(50, t0 + 100 * sec)); // 50 stay buffered
   auto expected = everything();
   for (uint64_t id : {1u, 57u, 100u, 101u, 150u}) {
     auto r = store->get_by_id(id);
@@ -326,8 +331,10 @@ TEST_CASE_FIXTURE(store_fixture, "newest_first pages through buffer and blocks i
 }
 
 TEST_CASE_FIXTURE(store_fixture, "delete_before removes old events from the buffer and blocks") {
-  append(make_batch(250, t0, sec));
-  REQUIRE(store->flush()); // blocks [0,99] [100,199] [200,249]
+  for (int b = 0; b < 3; ++b) { // blocks [0,99] [100,199] [200,249]
+    append(make_batch(b < 2 ? 100 : 50, t0 + b * 100 * sec, sec));
+    REQUIRE(store->flush());
+  }
   append(make_batch(20, t0 + 140 * sec, sec)); // buffered, straddles the cut
   auto r = store->delete_before(t0 + 150 * sec);
   REQUIRE(r);
@@ -353,15 +360,16 @@ TEST_CASE_FIXTURE(store_fixture, "delete_before removes old events from the buff
 }
 
 TEST_CASE_FIXTURE(store_fixture, "delete_matching removes only matching old events") {
-  record_batch batch;
+  record_batch batch[2];
   for (int i = 0; i < 200; ++i) {
     event_spec e;
     e.ts = t0 + i * sec;
     e.level = i % 2 ? "Debug" : "Information";
-    add_event(batch, e);
+    add_event(batch[i / 100], e);
   }
-  append(batch);
-  REQUIRE(store->index_pass(t0)); // first 100 indexed, rest buffered
+  append(batch[0]);
+  REQUIRE(store->index_pass(t0)); // first 100 indexed
+  append(batch[1]);               // the rest buffered
   auto is_debug = [](const record_view& v) { return v.get(field::level) == "Debug"; };
   int skipped_blocks = 0;
   auto r = store->delete_matching(is_debug, t0 + 150 * sec, [&](const block_summary& s) {
@@ -443,7 +451,84 @@ TEST_CASE("storage.event_store: a full map is reported as store_full and the sto
   // Deleting makes room again.
   REQUIRE(store->delete_before(INT64_MAX));
   auto batch = make_batch(50, t0);
-  CHECK(store->append_batch(batch));
+  auto again = store->append_batch(batch);
+  CHECK_MESSAGE(again.has_value(), (again ? std::string{} : again.error().to_string()));
+}
+
+}
+
+TEST_SUITE("storage.event_store") {
+
+TEST_CASE_FIXTURE(store_fixture, "an index pass takes whole batches up to its limit and says more is ready") {
+  opts.index_pass_max_blocks = 3;
+  reopen();
+  for (int b = 0; b < 8; ++b)
+    append(make_batch(100, t0 + b * 100 * sec, sec));
+  auto first = store->index_pass(t0);
+  REQUIRE(first);
+  CHECK(first->events == 300); // three batches, nothing split
+  CHECK(first->more);          // 500 still buffered
+  auto s = store->stats();
+  REQUIRE(s);
+  CHECK(s->buffered_events == 500);
+  CHECK(s->block_count == 3);
+  uint32_t indexed = first->events;
+  for (int pass = 0; pass < 4 && indexed < 800; ++pass) {
+    auto r = store->index_pass(t0);
+    REQUIRE(r);
+    indexed += r->events;
+  }
+  CHECK(indexed == 800);
+  s = store->stats();
+  REQUIRE(s);
+  CHECK(s->buffered_events == 0);
+  CHECK(s->buffered_bytes == 0);
+  CHECK(s->indexed_events == 800);
+  CHECK(everything().size() == 800);
+}
+
+TEST_CASE_FIXTURE(store_fixture, "a partial pass keeps the young events of a batch buffered and findable") {
+  append(make_batch(30, t0, sec)); // ids 1..30 at t0 .. t0+29s
+  opts.index_min_age_ns = 10 * sec;
+  reopen();
+  auto r = store->index_pass(t0 + 20 * sec); // cutoff t0+10s: ids 1..10
+  REQUIRE(r);
+  CHECK(r->events == 10);
+  for (uint64_t id : {1u, 10u, 11u, 30u}) {
+    auto got = store->get_by_id(id);
+    REQUIRE_MESSAGE(got.has_value(), id);
+    record_view v;
+    REQUIRE(v.parse(got->data(), got->size()));
+    CHECK(v.id() == id);
+  }
+  std::vector<uint64_t> buffered;
+  REQUIRE(store->scan_buffer(INT64_MIN, INT64_MAX, [&](const record_view& v) {
+    buffered.push_back(v.id());
+    return true;
+  }));
+  CHECK(buffered.size() == 20);
+  CHECK(buffered.front() == 11);
+  CHECK(buffered.back() == 30);
+  // Their ids still count as buffered for a re-sent replicated batch.
+  auto dup = make_batch(1, t0 + 29 * sec);
+  auto d = store->append_batch(dup, 30);
+  REQUIRE_FALSE(d);
+  CHECK(d.error().code == errc::duplicate_key);
+}
+
+TEST_CASE_FIXTURE(store_fixture, "scan_buffer delivers events of interleaved batches in key order") {
+  append(make_batch(50, t0, 2 * sec));           // even seconds
+  append(make_batch(50, t0 + sec, 2 * sec));     // odd seconds
+  append(make_batch(10, t0 + 20 * sec + 1, sec)); // between the others
+  std::vector<event_key> keys;
+  REQUIRE(store->scan_buffer(t0 + 10 * sec, t0 + 30 * sec, [&](const record_view& v) {
+    keys.push_back(event_key{v.timestamp(), v.id()});
+    return true;
+  }));
+  CHECK(keys.size() == 20 + 10);
+  CHECK(std::is_sorted(keys.begin(), keys.end()));
+  CHECK(keys.front().timestamp == t0 + 10 * sec);
+  CHECK(keys.back().timestamp < t0 + 30 * sec);
 }
 
 }
