@@ -1,6 +1,5 @@
 #include "actors/query_memo.hpp"
 
-#include "query/field_usage.hpp"
 #include "query/parse_error.hpp"
 
 #include <algorithm>
@@ -22,18 +21,18 @@ int64_t unix_ns_now() {
     .count();
 }
 
-/// Delivers one already-decoded block to the executor.
-class one_chunk_source final : public query::event_source {
+/// Delivers one block to the executor, decoded as the executor asks.
+class one_block_source final : public query::event_source {
 public:
-  one_chunk_source(const storage::block_summary& summary, std::span<const storage::record_view> events)
-    : summary_(summary), events_(events) {}
-  void scan(const query::scan_request&, const query::chunk_callback& chunk) override {
-    chunk(&summary_, events_);
+  one_block_source(store_source& store, const storage::block_info& block) : store_(store), block_(block) {}
+  void scan(const query::scan_request& request, const query::chunk_callback& chunk) override {
+    vanished = !store_.deliver_block(block_, request, chunk);
   }
+  bool vanished = false;
 
 private:
-  const storage::block_summary& summary_;
-  std::span<const storage::record_view> events_;
+  store_source& store_;
+  const storage::block_info& block_;
 };
 
 void append_u64(std::string& out, uint64_t v) {
@@ -113,12 +112,12 @@ public:
     : store_(store), blocks_(blocks), report_(report) {}
   void scan(const query::scan_request& request, const query::chunk_callback& chunk) override {
     for (const auto& b : blocks_) {
-      auto events = store_.read_block(b, request.projection);
-      if (!events) {
+      auto go_on = store_.deliver_block(b, request, chunk);
+      if (!go_on) {
         ++report_.blocks_vanished;
         continue;
       }
-      if (!chunk(&b.summary, *events))
+      if (!*go_on)
         return;
     }
   }
@@ -151,7 +150,6 @@ void run_block_range(const std::shared_ptr<const query::query_plan>& plan, store
     report.block_events += s.events_scanned;
     return;
   }
-  const storage::field_projection projection = query::plan_projection(*plan);
   for (const auto& block : blocks) {
     check_bounds(total, opts);
     std::string key = block_memo_key(fingerprint, block, filter);
@@ -160,15 +158,14 @@ void run_block_range(const std::shared_ptr<const query::query_plan>& plan, store
       merge(query::partial_result::deserialize(plan, *bytes));
       continue;
     }
-    auto events = source.read_block(block, &projection);
-    if (!events) {
+    one_block_source one{source, block};
+    query::query_stats s;
+    auto fresh = query::execute_partial(plan, one, opts, &s);
+    if (one.vanished) {
       ++report.blocks_vanished;
       continue;
     }
     ++report.memo_misses;
-    one_chunk_source one{block.summary, *events};
-    query::query_stats s;
-    auto fresh = query::execute_partial(plan, one, opts, &s);
     add_stats(stats, s);
     report.block_events += s.events_scanned;
     cache->put(key, fresh.serialize());

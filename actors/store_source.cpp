@@ -90,8 +90,7 @@ std::optional<std::span<const storage::record_view>> store_source::read_block(
     views_.assign(batch_);
   ++blocks_read_;
   block_bytes_read_ += block.stored_bytes;
-  if (!id_restricted() ||
-      (!sharded() && block.summary.min_id >= id_lo_ && block.summary.max_id < id_hi_))
+  if (!filters_ids_of(block.summary))
     return views_.views();
   filtered_.clear();
   for (const auto& v : views_.views())
@@ -100,14 +99,32 @@ std::optional<std::span<const storage::record_view>> store_source::read_block(
   return std::span<const storage::record_view>{filtered_};
 }
 
+std::optional<bool> store_source::deliver_block(const storage::block_info& block,
+                                                const query::scan_request& request,
+                                                const query::chunk_callback& chunk) {
+  if (request.columns && request.column_chunk && !filters_ids_of(block.summary)) {
+    const auto& s = block.summary;
+    // Timestamps only where the executor must filter by time (or bucket).
+    const bool timestamps =
+      request.columns->timestamps || s.min_timestamp < request.from_ns || s.max_timestamp >= request.to_ns;
+    if (!store_->read_block_columns(block.key, request.columns->fields, timestamps, columns_))
+      return std::nullopt;
+    ++blocks_read_;
+    block_bytes_read_ += block.stored_bytes;
+    return request.column_chunk(s, columns_);
+  }
+  auto events = read_block(block, request.projection);
+  if (!events)
+    return std::nullopt;
+  return chunk(&block.summary, *events);
+}
+
 bool store_source::scan_blocks(const query::scan_request& request,
                                const query::chunk_callback& chunk) {
   auto blocks = list_candidates(request);
   auto visit = [&](const storage::block_info& b) {
-    auto events = read_block(b, request.projection);
-    if (!events) // rewritten by retention since listing: its events are gone or moved
-      return true;
-    return chunk(&b.summary, *events);
+    // A block gone since listing was rewritten by retention: its events are gone or moved.
+    return deliver_block(b, request, chunk).value_or(true);
   };
   if (request.newest_first) {
     for (auto i = blocks.rbegin(); i != blocks.rend(); ++i)

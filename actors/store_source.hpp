@@ -61,6 +61,13 @@ public:
   std::optional<std::span<const storage::record_view>> read_block(
     const storage::block_info& block, const storage::field_projection* projection = nullptr);
 
+  /// Decodes one block and hands it to the request's consumer: as value
+  /// codes to request.column_chunk when the request takes them and no event
+  /// of the block needs filtering by id, else as views to `chunk`. nullopt
+  /// if the block is gone (as read_block), else what the callback returned.
+  std::optional<bool> deliver_block(const storage::block_info& block, const query::scan_request& request,
+                                    const query::chunk_callback& chunk);
+
   /// All blocks overlapping [from_ns, to_ns), in key order, from one read
   /// transaction (empty, logged, if listing fails).
   std::vector<storage::block_info> list_blocks(int64_t from_ns, int64_t to_ns) const;
@@ -108,6 +115,10 @@ private:
     return id >= id_lo_ && id < id_hi_ &&
            (!sharded() || ((shard_mask_ >> ((id >> 10) % shard_count_)) & 1));
   }
+  /// Whether some event of a listed block may fall outside the id range or shard mask.
+  bool filters_ids_of(const storage::block_summary& s) const noexcept {
+    return id_restricted() && (sharded() || s.min_id < id_lo_ || s.max_id >= id_hi_);
+  }
   bool outside_ids(const storage::block_summary& s) const noexcept {
     return s.max_id < id_lo_ || s.min_id >= id_hi_;
   }
@@ -116,6 +127,7 @@ private:
   std::shared_ptr<storage::event_store> store_;
   storage::record_batch batch_;
   storage::block_views views_;
+  storage::block_columns columns_;
   std::vector<storage::record_view> filtered_; ///< id-restricted views of a straddling block
   uint64_t id_lo_ = 0;
   uint64_t id_hi_ = UINT64_MAX;

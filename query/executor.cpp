@@ -1,10 +1,12 @@
 #include "query/executor.hpp"
 
+#include "query/column_scan.hpp"
 #include "query/field_usage.hpp"
 #include "query/parse_error.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <queue>
 
 namespace cairn::query {
@@ -32,14 +34,6 @@ const storage::field_projection& cached_projection(const std::shared_ptr<const q
 }
 
 int64_t bucket_origin(const block_filter& f) { return f.from_ns == INT64_MIN ? 0 : f.from_ns; }
-
-inline int64_t bucket_of(int64_t ts, int64_t origin, int64_t width) {
-  int64_t d = ts - origin;
-  int64_t q = d / width;
-  if (d % width < 0)
-    --q;
-  return origin + q * width;
-}
 
 } // namespace
 
@@ -85,6 +79,20 @@ partial_result execute_partial(const std::shared_ptr<const query_plan>& plan_ptr
   req.from_ns = filter.from_ns;
   req.to_ns = filter.to_ns;
   req.projection = &projection;
+  // Counting queries over whole field values may take blocks as value codes.
+  std::optional<column_scanner> by_columns;
+  column_request columns;
+  if (plan.by_columns && star_only) {
+    by_columns.emplace(plan, out, star_counts, filter.from_ns, filter.to_ns, origin, width);
+    columns.fields = plan.by_columns->fields;
+    columns.timestamps = width != 0;
+    req.columns = &columns;
+    req.column_chunk = [&](const storage::block_summary&, const storage::block_columns& block) {
+      by_columns->add_block(block, st);
+      check_limits(out, opts);
+      return true;
+    };
+  }
   source.scan(req, [&](const storage::block_summary*, std::span<const storage::record_view> events) {
     ++st.chunks_scanned;
     const size_t n = events.size();
@@ -108,7 +116,7 @@ partial_result execute_partial(const std::shared_ptr<const query_plan>& plan_ptr
         }
         for (size_t k = 0; k < nk; ++k)
           keys[k] = plan.keys[k]->eval(ctx);
-        int64_t bucket = width ? bucket_of(ts, origin, width) : 0;
+        int64_t bucket = width ? time_bucket_of(ts, origin, width) : 0;
         size_t g = out.find_or_add_group(partial_result::hash_keys(keys, nk, plan.key_ci, bucket), keys, bucket);
         if (star_only) {
           if (g >= star_counts.size())

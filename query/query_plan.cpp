@@ -61,6 +61,7 @@ public:
     if (q.having)
       p_.having = compile_group_expr(*q.having, "`having`", true);
     order(q, true);
+    p_.by_columns = plan_columns(p_.where_ast.get(), q.group_by, p_.aggs);
   }
 
 private:

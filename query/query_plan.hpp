@@ -5,6 +5,7 @@
 /// more threads/nodes; the plan is immutable and shared via shared_ptr.
 #include "query/aggregates.hpp"
 #include "query/ast.hpp"
+#include "query/column_plan.hpp"
 #include "query/eval_context.hpp"
 #include "query/expr.hpp"
 
@@ -40,6 +41,8 @@ struct query_plan {
   std::vector<bool> key_ci;
   std::optional<int64_t> bucket_ns; ///< group by time(d)
   std::vector<agg_spec> aggs;
+  /// Set when the query can run over blocks as value codes (column_plan.hpp).
+  std::optional<column_plan> by_columns;
 
   // Output columns: evaluated per group (aggregate) or per event (projection).
   std::vector<expr_ptr> columns;

@@ -51,6 +51,18 @@ public:
     for (const auto& b : *blocks) {
       if (req.filter && !req.filter->may_match(b.summary))
         continue;
+      if (use_projection_ && req.columns && req.column_chunk) {
+        const auto& s = b.summary;
+        const bool ts = req.columns->timestamps || s.min_timestamp < req.from_ns || s.max_timestamp >= req.to_ns;
+        if (auto st = store_.read_block_columns(b.key, req.columns->fields, ts, columns_); !st) {
+          std::fprintf(stderr, "read_block_columns: %s\n", st.error().to_string().c_str());
+          continue;
+        }
+        ++blocks_read;
+        if (!req.column_chunk(s, columns_))
+          return;
+        continue;
+      }
       const bool project = use_projection_ && req.projection;
       auto st = project ? store_.read_block(b.key, *req.projection, views_) : store_.read_block(b.key, batch_);
       if (!st) {
@@ -82,6 +94,7 @@ private:
   bool use_projection_;
   storage::record_batch batch_;
   storage::block_views views_;
+  storage::block_columns columns_;
 };
 
 } // namespace

@@ -1,0 +1,67 @@
+#pragma once
+/// The executor's columnar path: counts a block's events from their value
+/// codes (storage::block_columns) for plans with a column_plan
+/// (query/column_plan.hpp). The where clause and each group key read at
+/// most one field, so each is evaluated once per distinct value of its field
+/// in the block; per event only its codes are looked up. No record or view
+/// is built: for a level count this is a byte per event.
+///
+/// One scanner per execute_partial call (not thread-safe).
+#include "query/arena.hpp"
+#include "query/eval_context.hpp"
+#include "query/partial_result.hpp"
+#include "query/query_plan.hpp"
+#include "query/query_result.hpp"
+#include "storage/block_codec.hpp"
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace cairn::query {
+
+/// Start of the `width`-long bucket holding `ts`, buckets aligned on `origin`.
+inline int64_t time_bucket_of(int64_t ts, int64_t origin, int64_t width) noexcept {
+  int64_t d = ts - origin;
+  int64_t q = d / width;
+  if (d % width < 0)
+    --q;
+  return origin + q * width;
+}
+
+class column_scanner {
+public:
+  /// Events are counted into `star_counts[group of out]`. Time buckets of
+  /// `width` ns (0: none) are aligned on `origin`.
+  column_scanner(const query_plan& plan, partial_result& out, std::vector<uint64_t>& star_counts, int64_t from_ns,
+                 int64_t to_ns, int64_t origin, int64_t width);
+
+  /// Counts the block's events in [from_ns, to_ns) that pass the where
+  /// clause into their groups. Without timestamps (block.timestamps()
+  /// empty) every event must lie in the range and width must be 0.
+  void add_block(const storage::block_columns& block, query_stats& stats);
+
+private:
+  value eval_on(const expr_node& e, int field, std::string_view text);
+  size_t group_of(uint32_t c0, uint32_t c1, int64_t bucket);
+
+  const query_plan& plan_;
+  const column_plan& columns_;
+  partial_result& out_;
+  std::vector<uint64_t>& star_counts_;
+  int64_t from_ns_, to_ns_, origin_, width_;
+  eval_context ctx_;
+  storage::record_view probe_; ///< an event holding just the field being evaluated
+  arena key_text_;             ///< this block's key values
+  std::vector<uint8_t> passes_;              ///< per where-field code: the where clause holds
+  std::vector<value> key_values_[2];         ///< per key, per code of its field
+  std::vector<uint32_t> group_by_code_;      ///< one key, no buckets: group + 1 per code (0 = not yet)
+  struct combo_hash {
+    size_t operator()(const std::pair<uint64_t, int64_t>& c) const noexcept {
+      return size_t((c.first * 0x9E3779B97F4A7C15ull) ^ uint64_t(c.second) * 0xC2B2AE3D27D4EB4Full);
+    }
+  };
+  std::unordered_map<std::pair<uint64_t, int64_t>, uint32_t, combo_hash> groups_; ///< (codes, bucket) → group
+};
+
+} // namespace cairn::query
