@@ -322,6 +322,82 @@ TEST_CASE_FIXTURE(codec_fixture, "a CBK1 block written before format 2 still dec
   CHECK(out.offsets == batch.offsets);
 }
 
+TEST_CASE_FIXTURE(codec_fixture, "a CBK3 block written before format 4 still decodes, as records, views and codes") {
+  // Written by the CBK3 encoder (commit 50e8831) from the records below.
+  const char* hex =
+    "43424b33050000008e030000050000000d000000050000000200000014000000"
+    "0500000005000000050000000500000005000000050000000500000005000000"
+    "05000000020000000500000005000000170000002a0000000e0000008c000000"
+    "2000000010000000000000000000000028000000000000000000000003000000"
+    "1600000081000000320000001c0000002f000000130000004900000025000000"
+    "1500000005000000050000002500000005000000050000006500000006060702"
+    "028080d0e2c6bfce972f0e5613005002020202d00fcdab3412cdab3412cdab34"
+    "12cdab3412cdab341200000000000a01160e014572726f72496e666f726d6174"
+    "696f6e5761726e696e673e0101160355736572207b557365727d206c6f676765"
+    "6420696e2066726f6d207b49707d7b417d20616e64207b427d02020204040000"
+    "00000000023102320231023228b52ffd20910502005403252525001d53797374"
+    "656d2e494f2e494f457863657074696f6e3a206469736b0a2020206174204128"
+    "2954696d656f7574736c6f77020074308c1ca1aa0c0000200000306166373635"
+    "3139313663643433646438343438656232313163383033313963000010000062"
+    "3761643662373136393230333333310000000000000000000028b52ffd202ae5"
+    "0000b014147b202241223a20312c202242223a20223222207d01008e9e4d0000"
+    "000000000000000028b52ffd209ae50200f4040000000304557365720e024970"
+    "1604487474705d01030001020105616c6963650103626f620600010831302e31"
+    "320600001d7b224d6574686f64223a22474554222c22537461747573223a3230"
+    "307d03009a50f25beab2c09501";
+  std::string value;
+  for (const char* p = hex; *p; p += 2)
+    value.push_back(static_cast<char>(std::stoi(std::string(p, 2), nullptr, 16)));
+  REQUIRE(value.substr(0, 4) == "CBK3");
+  // Five events: repeated levels and exceptions, a span, shredded and
+  // verbatim properties, a derived message.
+  event_spec e;
+  e.ts = 1'700'000'000'000'000'000;
+  e.level = "Error";
+  e.exception = "System.IO.IOException: disk\n   at A()";
+  add_event(batch, e);
+  e.ts += 7;
+  e.properties = R"({"User":"bob","Ip":"10.0.0.2","Http":{"Method":"GET","Status":200}})";
+  e.message = "User bob logged in from 10.0.0.2";
+  add_event(batch, e);
+  e = event_spec{};
+  e.ts = 1'700'000'000'000'000'050;
+  e.start = e.ts - 1000;
+  e.trace_id = "0af7651916cd43dd8448eb211c80319c";
+  e.span_id = "b7ad6b7169203331";
+  e.exception = "System.IO.IOException: disk\n   at A()";
+  add_event(batch, e);
+  e = event_spec{};
+  e.ts = 1'700'000'000'000'000'040;
+  e.level = "Warning";
+  e.mt = "{A} and {B}";
+  e.message = "1 and 2";
+  e.properties = R"({ "A": 1, "B": "2" })";
+  add_event(batch, e);
+  e.level = "Error";
+  e.exception = "System.TimeoutException: slow";
+  add_event(batch, e);
+  patch_ids(40);
+  record_batch out;
+  auto st = decode_block(value, out);
+  REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+  CHECK(out.bytes == batch.bytes);
+  CHECK(out.offsets == batch.offsets);
+  block_views assembled;
+  REQUIRE(decode_block(value, assembled, field_projection{}));
+  REQUIRE(assembled.size() == batch.size());
+  block_columns cols;
+  REQUIRE(decode_block_columns(value, field_bit(field::exception) | field_bit(field::level), true, cols));
+  REQUIRE(cols.size() == batch.size());
+  make_views();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    CHECK(assembled.views()[i].get(field::exception) == views[i].get(field::exception));
+    CHECK(cols.values(field::exception)[cols.codes(field::exception)[i]] == views[i].get(field::exception));
+    CHECK(cols.values(field::level)[cols.codes(field::level)[i]] == views[i].get(field::level));
+    CHECK(cols.timestamps()[i] == views[i].timestamp());
+  }
+}
+
 TEST_CASE_FIXTURE(codec_fixture, "shredded properties store repeated names and values once") {
   // The same events with properties the shredder accepts and, with one
   // space added, ones it must keep verbatim: the shredded block is smaller.
