@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace cairn {
 
@@ -158,31 +159,67 @@ void collect_share(Handle& pending, const std::shared_ptr<const query::query_pla
 /// A sharded run: each shard's ids below `cut` go to one live replica holding
 /// it (actors/shards.hpp assign_query_shards); the leader scans its own
 /// shards below `cut` and every shard from `cut` on (its write-ahead buffer:
-/// not indexed yet, possibly not replicated yet). A share that fails or
-/// comes from a replica whose log has not reached `cut` runs on the leader,
-/// which holds every event it committed.
+/// not indexed yet, possibly not replicated yet). `cut` is at least where
+/// this node began holding every shard (full_copy_from: a leader elected
+/// after holding some shards only lacks the older events of the others).
+/// A share that fails, times out or comes from a replica whose log has not
+/// reached `cut` is sent again, shard by shard, to another live holder; a
+/// shard no other holder can answer runs on the leader if it holds it, and
+/// otherwise the query fails with 503 (never a silently short count).
 distributed_run run_sharded(const query_cluster& cluster,
                             const std::shared_ptr<storage::event_store>& store,
                             const std::shared_ptr<const query::query_plan>& plan,
                             const std::string& text, int64_t now_ns,
                             const query::query_options& opts, int64_t epoch,
                             const shard_routing& routing, uint64_t cut, uint64_t next_id) {
+  const unsigned count = routing.shard_count;
   auto peers = cluster.peers();
   auto peer_ids = cluster.peer_ids();
   std::map<std::string, caf::actor> connected;
   for (size_t i = 0; i < peers.size(); ++i)
     if (!peer_ids[i].empty())
       connected[peer_ids[i]] = peers[i];
-  std::vector<std::vector<std::string>> live(routing.shard_count);
-  for (unsigned s = 0; s < routing.shard_count && s < routing.holders.size(); ++s)
-    for (const auto& h : routing.holders[s])
-      if (h == routing.self_id || connected.count(h))
-        live[s].push_back(h);
-  auto assignment = assign_query_shards(routing.shard_count, live, routing.self_id);
+  // 1. Who can answer each shard: its live holders; the leader where it is
+  // placed, or for every shard if it always held all of them.
+  const uint64_t full_from = full_copy_from().load();
+  auto leader_holds = [&](unsigned s) {
+    return full_from == 0 || (s < routing.holders.size() &&
+                              std::find(routing.holders[s].begin(), routing.holders[s].end(),
+                                        routing.self_id) != routing.holders[s].end());
+  };
+  std::vector<std::vector<std::string>> live(count);
+  shard_mask unanswerable = 0;
+  for (unsigned s = 0; s < count; ++s) {
+    if (s < routing.holders.size())
+      for (const auto& h : routing.holders[s])
+        if (h == routing.self_id || connected.count(h))
+          live[s].push_back(h);
+    if (live[s].empty()) {
+      if (leader_holds(s))
+        live[s].push_back(routing.self_id);
+      else
+        unanswerable |= shard_mask{1} << s;
+    }
+  }
+  auto refuse = [&](shard_mask missing) {
+    std::string names;
+    for (unsigned s = 0; s < count; ++s)
+      if ((missing >> s) & 1)
+        names += (names.empty() ? "" : ", ") + std::to_string(s);
+    return query::query_error(
+      query::query_error::kind::cancelled,
+      "shard(s) " + names + " cannot be read: no live replica holding them answered and this "
+      "node does not hold their older events; the result would be incomplete, retry when a "
+      "holder is back");
+  };
+  if (unanswerable)
+    throw refuse(unanswerable);
+  auto assignment = assign_query_shards(count, live, routing.self_id);
   // Peers scan up to the lowest position they have confirmed (the leader's
   // replication lag table), so a replica that keeps up takes its full share
   // of the newest events too; without a confirmation, up to `cut` (the
   // start of the leader's write-ahead buffer).
+  cut = std::max(cut, full_from);
   {
     uint64_t confirmed = next_id;
     for (const auto& [node, mask] : assignment) {
@@ -200,48 +237,85 @@ distributed_run run_sharded(const query_cluster& cluster,
     std::string node;
     shard_mask mask;
   };
-  std::vector<sent_share> sent;
   using handle_t = decltype(io->request(caf::actor{}, cluster.share_timeout(), query_atom::value,
                                         epoch, text, now_ns, opts.from_ns, opts.to_ns,
                                         uint64_t{0}, cut, uint64_t{0}, uint32_t{0}));
+  std::vector<sent_share> sent;
   std::vector<handle_t> pending;
-  for (const auto& [node, mask] : assignment) {
-    if (node == routing.self_id)
-      continue;
+  auto send_share = [&](const std::string& node, shard_mask mask) {
     sent.push_back({node, mask});
     pending.push_back(io->request(connected[node], cluster.share_timeout(), query_atom::value,
                                   epoch, text, now_ns, opts.from_ns, opts.to_ns, uint64_t{0}, cut,
-                                  uint64_t{mask}, uint32_t{routing.shard_count}));
-  }
+                                  uint64_t{mask}, uint32_t{count}));
+  };
+  for (const auto& [node, mask] : assignment)
+    if (node != routing.self_id)
+      send_share(node, mask);
 
   distributed_run run{query::partial_result(plan), {}, 0, 0, {}};
   node_work self_work{cluster.node_name(), 0, 0, 0, {}};
-  auto run_here = [&](const id_share& s, shard_mask mask, unsigned count) {
-    auto local = run_local_share(store, plan, opts, s, mask, count);
+  auto run_here = [&](const id_share& s, shard_mask mask, unsigned shard_count) {
+    auto local = run_local_share(store, plan, opts, s, mask, shard_count);
     merge_local(run, self_work, local, opts);
   };
   if (auto mine = assignment.find(routing.self_id); mine != assignment.end())
-    run_here({0, cut}, mine->second, routing.shard_count);
+    run_here({0, cut}, mine->second, count);
   run_here({cut, UINT64_MAX}, ~shard_mask{0}, 0);
 
+  // 2. Collect; re-send what failed to other holders until every shard
+  // answered (each round drops the failed node for its shards: bounded).
   std::vector<node_work> peer_work;
-  std::vector<shard_mask> retry;
-  for (size_t i = 0; i < pending.size(); ++i) {
-    node_work w;
-    w.name = sent[i].node;
-    collect_share(pending[i], plan, run, w,
-                  [&](uint64_t their_next) { return their_next < cut && their_next < next_id; });
-    if (!w.failure.empty()) {
-      spdlog::warn("query: shards {:#x} on {} failed ({}); running them here", sent[i].mask,
-                   w.name, w.failure);
-      retry.push_back(sent[i].mask);
+  std::vector<std::set<std::string>> failed_on(count);
+  for (size_t done = 0; done < pending.size();) {
+    shard_mask retry = 0;
+    for (size_t end = pending.size(); done < end; ++done) {
+      node_work w;
+      w.name = sent[done].node;
+      collect_share(pending[done], plan, run, w,
+                    [&](uint64_t their_next) { return their_next < cut && their_next < next_id; });
+      if (!w.failure.empty()) {
+        for (unsigned s = 0; s < count; ++s)
+          if ((sent[done].mask >> s) & 1)
+            failed_on[s].insert(sent[done].node);
+        retry |= sent[done].mask;
+      }
+      peer_work.push_back(std::move(w));
     }
-    peer_work.push_back(std::move(w));
-  }
-  for (auto mask : retry) {
+    if (!retry)
+      break;
     if (opts.cancel && opts.cancel->load())
       throw query::query_error(query::query_error::kind::cancelled, "the query was cancelled");
-    run_here({0, cut}, mask, routing.shard_count);
+    // Another live holder per shard (least loaded in this round), else the
+    // leader if it holds the shard, else the query cannot be answered.
+    std::map<std::string, shard_mask> again;
+    std::map<std::string, size_t> load;
+    shard_mask here = 0, missing = 0;
+    for (unsigned s = 0; s < count; ++s) {
+      if (!((retry >> s) & 1))
+        continue;
+      const std::string* best = nullptr;
+      for (const auto& h : live[s])
+        if (h != routing.self_id && !failed_on[s].count(h) && (!best || load[h] < load[*best]))
+          best = &h;
+      if (best) {
+        ++load[*best];
+        again[*best] |= shard_mask{1} << s;
+      } else if (leader_holds(s)) {
+        here |= shard_mask{1} << s;
+      } else {
+        missing |= shard_mask{1} << s;
+      }
+    }
+    if (missing)
+      throw refuse(missing);
+    for (const auto& [node, mask] : again) {
+      spdlog::warn("query: shards {:#x} retried on {}", mask, node);
+      send_share(node, mask);
+    }
+    if (here) {
+      spdlog::warn("query: shards {:#x} retried here", here);
+      run_here({0, cut}, here, count);
+    }
   }
   run.nodes.push_back(std::move(self_work));
   for (auto& w : peer_work)
@@ -272,10 +346,12 @@ distributed_run run_distributed(const query_cluster& cluster,
       next_id = st->next_id;
     }
   }
-  // Few events: not worth a round trip.
-  if (filter.is_empty() || candidates.empty())
-    peers.clear();
   auto routing = cluster.routing();
+  // Few events: not worth a round trip; unless this node lacks older events
+  // of some shards (then its own blocks say nothing about theirs).
+  const bool holds_all = routing.shard_count == 0 || full_copy_from().load() == 0;
+  if (filter.is_empty() || (candidates.empty() && holds_all))
+    peers.clear();
   if (routing.shard_count != 0 && !peers.empty())
     return run_sharded(cluster, store, plan, text, now_ns, opts, epoch, routing,
                        buffer_lo ? buffer_lo : next_id, next_id);

@@ -16,14 +16,18 @@
 ///
 /// each shard goes to one live replica holding it (least loaded first), the
 /// ids below the leader's write-ahead buffer are scanned there, and the
-/// leader scans its own shards plus the buffer's ids of all shards. The executor compiles the same
+/// leader scans its own shards plus the buffer's ids of all shards. A failed
+/// sharded share is re-sent, shard by shard, to another live holder; the
+/// leader runs it only if it holds the shard (a leader elected after holding
+/// some shards only lacks the others' older events), else the query fails
+/// with 503 rather than count short. The executor compiles the same
 /// text with the leader's `now_ns` (identical plan), scans only
 /// id_lo <= id < id_hi (store_source::set_id_range) and returns the
 /// serialized partial; the leader merges the partials. The leader keeps the
 /// newest share (it covers the write-ahead buffer and ids not yet
 /// replicated). A peer that fails, lags (its next_id does not reach id_hi)
-/// or does not answer within query.shareTimeoutMs has its share run again
-/// on the leader. Executors refuse shares from an epoch older than the
+/// or does not answer within query.shareTimeoutMs has its (id-range) share
+/// run again on the leader. Executors refuse shares from an epoch older than the
 /// newest they have seen (a deposed leader cannot enlist them).
 #include "actors/store_source.hpp"
 #include "query/executor.hpp"

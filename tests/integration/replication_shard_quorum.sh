@@ -80,7 +80,7 @@ done
 echo "shard $S held by leader q$leader, q$X, q$Y; shard $T held by $(holders_of "$T")(q$Z among them)"
 
 # post N: one batch of N events; echoes the HTTP status.
-SEQ=0
+SEQ=0 # per subshell: numbers repeat across batches, which is fine
 post() {
   local f="$WORK/post.clef" i
   : >"$f"
@@ -141,6 +141,17 @@ echo "  batch in shard $S: 201 ($((($(date +%s%N) - t0) / 1000000)) ms after the
 kill -CONT "${PID[$X]}"
 FROZEN=()
 
+count_seq() { # NODE -> "COUNT|NODES" or the error body
+  curl -s -m 60 -G "${URL[$1]}/api/data" --data-urlencode "q=select count(*) from stream where Seq > 0 for no_cache" |
+    python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if "Rows" not in d: print("error: " + json.dumps(d)); sys.exit()
+print("%d|%s" % (d["Rows"][0][0], ", ".join("%s:%d%s" % (n["Name"], n["Events"], " (" + n["Failure"] + ")" if "Failure" in n else "") for n in d["Statistics"].get("Nodes", []))))'
+}
+# Every event of steps 1-2, counted by the leader, which holds them all.
+SEQ_EVENTS=$(count_seq "$leader")
+SEQ_EVENTS=${SEQ_EVENTS%%|*}
 echo "3. SIGKILL of the leader during quorum ingest"
 # Wait until every follower is back in the peer set and up to date.
 for _ in $(seq 1 200); do
@@ -186,4 +197,45 @@ PY
   result=""
 done
 [ -n "$result" ] || fail "acknowledged events lost after the leader's SIGKILL"
+
+echo "4. the new leader answers for shards it never held; a holder frozen mid-query"
+# The events of steps 1-2 (SEQ_EVENTS, unacknowledged batches included:
+# they were stored and replicated later) lie below the new leader's
+# position, so for the shards q$new does not hold only q$F and q$G have them.
+F="" G=""
+for n in 1 2 3 4; do [ "$n" != "$leader" ] && [ "$n" != "$new" ] && { [ -z "$F" ] && F=$n || G=$n; }; done
+for s in $(seq 0 $((SHARDS - 1))); do
+  h=$(holders_of "$s")
+  [[ " $h " == *" $new "* ]] || echo "  shard $s: not on q$new; holders $h"
+done
+got=""
+for _ in $(seq 1 100); do
+  got=$(count_seq "$new")
+  [ "${got%%|*}" = "$SEQ_EVENTS" ] && break
+  sleep 0.2
+done
+[ "${got%%|*}" = "$SEQ_EVENTS" ] || fail "count with every live node: $got, want $SEQ_EVENTS"
+echo "  all live: count ${got%%|*} exact; nodes ${got#*|}"
+# Freeze q$F while a query runs: its share times out (query.shareTimeoutMs
+# 2 s) and goes to q$G, the other live holder.
+t0=$(date +%s%N)
+count_seq "$new" >"$WORK/frozen-count" &
+qpid=$!
+sleep 0.05
+kill -STOP "${PID[$F]}"
+FROZEN=("${PID[$F]}")
+wait "$qpid" || true
+got=$(cat "$WORK/frozen-count")
+echo "  q$F frozen mid-query: count ${got%%|*} in $((($(date +%s%N) - t0) / 1000000)) ms; nodes ${got#*|}"
+[ "${got%%|*}" = "$SEQ_EVENTS" ] || fail "count with q$F frozen: $got, want $SEQ_EVENTS"
+# q$G frozen too: the shards q$new never held have no live holder left;
+# the answer is a clear 503, not a short count.
+kill -STOP "${PID[$G]}"
+FROZEN=("${PID[$F]}" "${PID[$G]}")
+code=$(curl -s -m 60 -o "$WORK/both-frozen" -w '%{http_code}' -G "${URL[$new]}/api/data" \
+  --data-urlencode "q=select count(*) from stream where Seq > 0 for no_cache")
+echo "  q$F and q$G frozen: $code $(head -c 300 "$WORK/both-frozen")"
+[ "$code" = 503 ] || fail "with every other holder frozen the query answered $code"
+thaw_all
+FROZEN=()
 echo "PASS"
