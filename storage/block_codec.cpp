@@ -22,6 +22,7 @@ namespace {
 constexpr char magic_v1[4] = {'C', 'B', 'K', '1'};
 constexpr char magic_v2[4] = {'C', 'B', 'K', '2'};
 constexpr char magic_v3[4] = {'C', 'B', 'K', '3'};
+constexpr char magic_v4[4] = {'C', 'B', 'K', '4'};
 constexpr size_t value_header_size = 8;
 
 enum column : size_t { col_shape, col_timestamp, col_id, col_elapsed, col_event_type, col_flags, col_lengths };
@@ -37,20 +38,29 @@ static_assert(column_count_v2 == block_column_count);
 
 /// CBK3 compresses the columns in groups, each read only when needed: the
 /// fixed columns; per field its lengths and data; the property columns.
-constexpr size_t group_count = 1 + field_count + 1;
+/// CBK4 moves the timestamps out of the fixed group into a last group of
+/// their own: time filters and buckets read them without the rest.
+constexpr size_t group_count_v3 = 1 + field_count + 1;
+constexpr size_t group_count_v4 = group_count_v3 + 1;
+constexpr size_t group_props = 1 + field_count;
+constexpr size_t group_timestamps = group_count_v3;
+constexpr size_t group_count(int version) noexcept { return version >= 4 ? group_count_v4 : group_count_v3; }
 
-/// Calls f(column) for the columns of group g, in their stored order.
+/// Calls f(column) for the columns of group g of a CBK3/CBK4 block, in their stored order.
 template <class F>
-void for_group_columns(size_t g, F&& f) {
+void for_group_columns(int version, size_t g, F&& f) {
   if (g == 0) {
     for (size_t c = col_shape; c < col_lengths; ++c)
-      f(c);
+      if (version < 4 || c != col_timestamp)
+        f(c);
   } else if (g <= field_count) {
     f(col_lengths + g - 1);
     f(col_data + g - 1);
-  } else {
+  } else if (g == group_props) {
     for (size_t c = col_prop_layout; c < column_count_v2; ++c)
       f(c);
+  } else {
+    f(col_timestamp);
   }
 }
 constexpr size_t image_header_size(size_t columns) { return 8 + 4 * columns; }
@@ -65,10 +75,16 @@ constexpr size_t props_index = size_t(field::properties);
 /// CBK2: fields whose few distinct values repeat all over a block. Their
 /// length column holds 2 * length for a value stored in the data column, or
 /// 2 * n + 1 for the block's n-th distinct non-empty value of that field.
-constexpr bool is_repeating_field(size_t f) noexcept {
+/// CBK4 adds the exception (the same few stack traces over and over).
+constexpr bool is_repeating_field(int version, size_t f) noexcept {
+  if (version < 2)
+    return false;
   return f == size_t(field::level) || f == size_t(field::message_template) || f == size_t(field::span_kind) ||
-         f == size_t(field::resource) || f == size_t(field::scope);
+         f == size_t(field::resource) || f == size_t(field::scope) ||
+         (version >= 4 && f == size_t(field::exception));
 }
+/// The format block_encoder writes.
+constexpr int written_version = 4;
 constexpr size_t message_index = size_t(field::message);
 constexpr size_t template_index = size_t(field::message_template);
 
@@ -164,7 +180,7 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
       if (f == props_index && shredded)
         continue;
       auto v = f == message_index && derived ? std::string_view{holes} : r.get(static_cast<field>(f));
-      if (is_repeating_field(f)) {
+      if (is_repeating_field(written_version, f)) {
         if (!v.empty()) {
           auto [it, added] = impl_->distinct[f].try_emplace(v, static_cast<uint32_t>(impl_->distinct[f].size()));
           if (!added) {
@@ -187,20 +203,20 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
   // 2. The header: magic, counts, every column's raw size; the groups'
   //    stored sizes are patched in as each group is compressed.
   out.clear();
-  out.append(magic_v3, 4);
+  out.append(magic_v4, 4);
   put_fixed<uint32_t>(out, static_cast<uint32_t>(records.size()));
   put_fixed<uint32_t>(out, static_cast<uint32_t>(records_bytes));
   for (auto& c : cols)
     put_fixed<uint32_t>(out, static_cast<uint32_t>(c.size()));
   const size_t group_sizes_at = out.size();
-  out.resize(out.size() + 4 * group_count);
+  out.resize(out.size() + 4 * group_count_v4);
   // 3. Each group on its own: a zstd frame, or raw bytes when zstd does not
   //    shrink them, so a query decompresses only the groups it reads.
   size_t image_size = 0;
-  for (size_t g = 0; g < group_count; ++g) {
+  for (size_t g = 0; g < group_count_v4; ++g) {
     auto& image = image_;
     image.clear();
-    for_group_columns(g, [&](size_t c) { image.append(cols[c]); });
+    for_group_columns(written_version, g, [&](size_t c) { image.append(cols[c]); });
     image_size += image.size();
     size_t at = out.size();
     size_t bound = ZSTD_compressBound(image.size());
@@ -230,7 +246,8 @@ struct wanted_parts {
   bool props;       ///< shredded properties are rebuilt
   bool message;     ///< derived messages are re-rendered
   const std::vector<std::string>* prop_names;
-  bool fixed = true; ///< the fixed columns (timestamps, ids, ...) are read
+  bool fixed = true;       ///< the fixed columns (timestamps, ids, ...) are read
+  bool timestamps = false; ///< at least the timestamps are read
 };
 
 wanted_parts wanted_by(const field_projection& projection) {
@@ -260,7 +277,9 @@ status locate_columns(std::string_view value, const wanted_parts& w, decode_scra
                       located_block& b) {
   if (value.size() < value_header_size)
     return corrupt("value too short");
-  if (std::memcmp(value.data(), magic_v3, 4) == 0)
+  if (std::memcmp(value.data(), magic_v4, 4) == 0)
+    b.version = 4;
+  else if (std::memcmp(value.data(), magic_v3, 4) == 0)
     b.version = 3;
   else if (std::memcmp(value.data(), magic_v2, 4) == 0)
     b.version = 2;
@@ -268,12 +287,13 @@ status locate_columns(std::string_view value, const wanted_parts& w, decode_scra
     b.version = 1;
   else if (std::memcmp(value.data(), magic_v1, 3) == 0)
     return store_error{errc::incompatible, "decode_block: block format '" + std::string(value.substr(0, 4)) +
-                                             "' is newer than this build (reads CBK1, CBK2, CBK3)"};
+                                             "' is newer than this build (reads CBK1 to CBK4)"};
   else
     return corrupt("bad magic");
   uint32_t sizes[block_column_count] = {};
-  if (b.version == 3) {
-    const size_t header = 4 + 8 + 4 * block_column_count + 4 * group_count;
+  if (b.version >= 3) {
+    const size_t groups = group_count(b.version);
+    const size_t header = 4 + 8 + 4 * block_column_count + 4 * groups;
     if (value.size() < header)
       return corrupt("value too short");
     std::memcpy(&b.count, value.data() + 4, 4);
@@ -291,14 +311,17 @@ status locate_columns(std::string_view value, const wanted_parts& w, decode_scra
     const char* in = value.data() + header;
     const char* in_end = value.data() + value.size();
     char* out = image.data();
-    for (size_t g = 0; g < group_count; ++g) {
+    for (size_t g = 0; g < groups; ++g) {
       uint32_t stored;
       std::memcpy(&stored, value.data() + 12 + 4 * block_column_count + 4 * g, 4);
       size_t raw = 0;
-      for_group_columns(g, [&](size_t c) { raw += sizes[c]; });
+      for_group_columns(b.version, g, [&](size_t c) { raw += sizes[c]; });
       if (size_t(in_end - in) < stored || stored > raw)
         return corrupt("group sizes");
-      const bool needed = g == 0 ? w.fixed : g <= field_count ? (w.fields >> (g - 1)) & 1 : w.props;
+      const bool needed = g == 0                  ? w.fixed || (b.version < 4 && w.timestamps)
+                          : g <= field_count      ? (w.fields >> (g - 1)) & 1
+                          : g == group_props      ? w.props
+                                                  : w.fixed || w.timestamps;
       if (needed) {
         if (stored == raw) {
           std::memcpy(out, in, raw);
@@ -308,12 +331,12 @@ status locate_columns(std::string_view value, const wanted_parts& w, decode_scra
             return corrupt("zstd frame");
         }
         const char* at = out;
-        for_group_columns(g, [&](size_t c) {
+        for_group_columns(b.version, g, [&](size_t c) {
           b.cols[c] = column_reader{at, at + sizes[c]};
           at += sizes[c];
         });
       } else {
-        for_group_columns(g, [&](size_t c) { b.cols[c] = {}; });
+        for_group_columns(b.version, g, [&](size_t c) { b.cols[c] = {}; });
       }
       in += stored;
       out += raw;
@@ -511,7 +534,7 @@ status decode_records(located_block& b, const wanted_parts& w, decode_scratch& s
       const char* src;
       if (!cols[col_lengths + f].varint(len))
         return corrupt("field columns");
-      if (b.version >= 2 && is_repeating_field(f)) {
+      if (is_repeating_field(b.version, f)) {
         auto& seen = scratch.distinct[f];
         if (len & 1) {
           if ((len >> 1) >= seen.size())
@@ -598,7 +621,8 @@ status decode_block_columns(std::string_view value, uint32_t fields, bool timest
   wanted_parts w{};
   w.fields = fields;
   w.emitted = fields;
-  w.fixed = timestamps;
+  w.fixed = false;
+  w.timestamps = timestamps;
   located_block b;
   if (auto st = locate_columns(value, w, scratch, out.image_, b); !st)
     return st;
@@ -630,7 +654,7 @@ status decode_block_columns(std::string_view value, uint32_t fields, bool timest
     auto& data = b.cols[col_data + f];
     // A repeating field's length column refers back to its earlier values
     // (2n+1 = the n-th distinct non-empty value): those are codes already.
-    const bool repeating = b.version >= 2 && is_repeating_field(f);
+    const bool repeating = is_repeating_field(b.version, f);
     for (uint32_t i = 0; i < n; ++i) {
       uint64_t len;
       if (!lengths.varint(len))

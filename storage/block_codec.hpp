@@ -12,20 +12,25 @@
 /// Block value (the LMDB value in the `blocks` DB):
 ///
 ///   offset size field
-/// CBK3 (written): the columns below, compressed in 13 groups so a query
+/// CBK4 (written): the columns below, compressed in 14 groups so a query
 /// decompresses only the groups of the fields it reads:
 ///
 ///   offset size field
-///   0      4    magic "CBK3"
+///   0      4    magic "CBK4"
 ///   4      4    count (u32 LE)
 ///   8      4    records_bytes (u32 LE)
 ///   12     124  column_size[31]: raw byte size of each column, column order
-///   136    52   group_size[13]: stored size of each group; equal to the sum
+///   136    56   group_size[14]: stored size of each group; equal to the sum
 ///                 of its columns' sizes = stored raw (zstd did not shrink
 ///                 it), smaller = one zstd frame
-///   188    ...  the groups, in order: 0 = shape, timestamp, id, elapsed,
-///               event_type, flags; 1 + f = length[f], data[f] for each of
-///               the 11 fields; 12 = prop_layout, prop_dict, prop_values
+///   192    ...  the groups, in order: 0 = shape, id, elapsed, event_type,
+///               flags; 1 + f = length[f], data[f] for each of the 11
+///               fields; 12 = prop_layout, prop_dict, prop_values;
+///               13 = timestamp
+///
+/// CBK3 (still read): the same with 13 groups (group_size[13] at 136, the
+/// groups from 188), the timestamps in group 0 (shape, timestamp, id, ...),
+/// and exceptions not among the repeating fields.
 ///
 /// CBK2/CBK1 (still read; "CBK" + any other digit is refused as
 /// errc::incompatible):
@@ -34,7 +39,7 @@
 ///   4      4    raw_size: u32 LE, size of the column image below
 ///   8      ...  one zstd frame holding the column image
 ///
-/// Column image of CBK2/CBK1; CBK3 keeps the same columns without this
+/// Column image of CBK2/CBK1; CBK3/CBK4 keep the same columns without this
 /// header (u32/varints LE; varint = LEB128, zigzag for signed deltas):
 ///
 ///   u32 count          number of records
@@ -50,7 +55,11 @@
 ///     event_type  count u32 LE (fixed width: hashes repeat, varints would hide it)
 ///     flags       count varints
 ///     length[f]   for each of the 11 fields: one varint (field byte length)
-///                 per record, except properties of shape-bit-2 records
+///                 per record, except properties of shape-bit-2 records;
+///                 from CBK2, a repeating field (level, template, span kind,
+///                 resource, scope; CBK4 also exception) holds 2 * length
+///                 for a value in data[f], or 2 * n + 1 for the block's n-th
+///                 distinct non-empty value of the field, stored once
 ///     data[f]     for each of the 11 fields: the field bytes, concatenated
 ///     prop_layout, prop_dict, prop_values   CBK2: shredded properties,
 ///                 see storage/property_columns.hpp
@@ -165,8 +174,8 @@ private:
 };
 
 /// Decodes a block value into views: fields outside the projection are
-/// empty; with CBK3 blocks only the column groups of projected fields are
-/// decompressed. Errors as decode_block above.
+/// empty; with CBK3/CBK4 blocks only the column groups of projected fields
+/// are decompressed. Errors as decode_block above.
 status decode_block(std::string_view value, block_views& out, const field_projection& projection);
 
 /// Fields a block stores whole in their own columns, so they can be read as
@@ -177,8 +186,9 @@ inline constexpr uint32_t coded_fields_mask =
 
 /// A decoded block as value codes: for each asked field, one code per event
 /// into that field's values (code 0 is the empty value). Fields that repeat
-/// (level, template, span kind, resource, scope) get one code per distinct
-/// value, as the block stores them; the others one code per non-empty event.
+/// (level, template, span kind, resource, scope; CBK4: exception) get one
+/// code per distinct value, as the block stores them; the others one code
+/// per non-empty event.
 /// A query that only compares or groups whole field values evaluates its
 /// expressions once per value instead of once per event, and never builds
 /// records or views (the columnar path of query/column_scan.hpp).
@@ -203,8 +213,8 @@ private:
 };
 
 /// Decodes the value codes of `fields` (a subset of coded_fields_mask) and,
-/// if asked, the timestamps; with CBK3 blocks only those column groups are
-/// decompressed. Errors as decode_block above; errc::internal if `fields`
+/// if asked, the timestamps; with CBK4 blocks only those column groups are
+/// decompressed (CBK3: the timestamps come with the whole fixed group). Errors as decode_block above; errc::internal if `fields`
 /// has a field outside coded_fields_mask (a caller bug).
 status decode_block_columns(std::string_view value, uint32_t fields, bool timestamps, block_columns& out);
 

@@ -447,11 +447,11 @@ TEST_CASE_FIXTURE(codec_fixture, "damaged column images are refused without read
   block_encoder enc;
   std::string value;
   REQUIRE(enc.encode(views, value));
-  // CBK3: 188 header bytes (storage/block_codec.hpp), then 13 groups, each
+  // CBK4: 192 header bytes (storage/block_codec.hpp), then 14 groups, each
   // raw or one zstd frame. Damage one group's bytes, re-frame it if it was
   // compressed, and patch its stored size.
-  constexpr size_t groups = 13, sizes_at = 12 + 4 * block_column_count, header = sizes_at + 4 * groups;
-  REQUIRE(value.substr(0, 4) == "CBK3");
+  constexpr size_t groups = 14, sizes_at = 12 + 4 * block_column_count, header = sizes_at + 4 * groups;
+  REQUIRE(value.substr(0, 4) == "CBK4");
   std::vector<std::string> raw(groups);
   std::vector<bool> framed(groups);
   {
@@ -459,7 +459,8 @@ TEST_CASE_FIXTURE(codec_fixture, "damaged column images are refused without read
     std::memcpy(col, value.data() + 12, sizeof col);
     size_t group_raw[groups] = {};
     for (size_t c = 0; c < block_column_count; ++c) {
-      size_t g = c < 6 ? 0 : c < 6 + 2 * field_count ? 1 + (c - 6) % field_count : groups - 1;
+      // The timestamps (column 1) have the last group to themselves.
+      size_t g = c == 1 ? groups - 1 : c < 6 ? 0 : c < 6 + 2 * field_count ? 1 + (c - 6) % field_count : groups - 2;
       group_raw[g] += col[c];
     }
     size_t at = header;
@@ -505,6 +506,10 @@ TEST_CASE_FIXTURE(codec_fixture, "damaged column images are refused without read
     }
     block_views views_out;
     st = decode_block(bad_value, views_out, field_projection{});
+    if (!st)
+      CHECK(st.error().code == errc::corrupt);
+    block_columns columns_out;
+    st = decode_block_columns(bad_value, coded_fields_mask, true, columns_out);
     if (!st)
       CHECK(st.error().code == errc::corrupt);
   }
