@@ -125,7 +125,7 @@ block_summary summary_builder::finish() {
 }
 
 void summary_builder::add_tokens(std::string_view text) {
-  for_each_token(text, token_, [this](std::string_view t) { tokens_.insert(hash_bytes(t)); });
+  for_each_token_hash(text, [this](uint64_t h) { tokens_.insert(h); });
 }
 
 void summary_builder::add_json(std::string_view json, std::string_view prefix) {

@@ -88,7 +88,6 @@ private:
   simdjson::dom::parser parser_;
   std::string padded_;
   std::string path_;
-  std::string token_;
   unique_hashes names_;
   unique_hashes tokens_;
 };

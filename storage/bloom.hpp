@@ -15,8 +15,25 @@ namespace cairn::storage {
 /// 64-bit hash of bytes (stable on disk: never change it without a format bump).
 uint64_t hash_bytes(std::string_view bytes) noexcept;
 
+/// hash_bytes of `bytes` with ASCII A-Z lowercased, computed without making
+/// the lowercased copy (eight bytes at a time): what the indexer hashes for
+/// every token, so it must equal hash_bytes(lowercase(bytes)) exactly.
+uint64_t hash_lowercase(std::string_view bytes) noexcept;
+
+namespace detail {
+/// 1 for ASCII letters, digits and every byte >= 0x80.
+inline constexpr auto token_byte_table = [] {
+  struct table {
+    bool v[256] = {};
+  } t;
+  for (int c = 0; c < 256; ++c)
+    t.v[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+  return t;
+}();
+} // namespace detail
+
 inline bool is_token_byte(unsigned char c) noexcept {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+  return detail::token_byte_table.v[c];
 }
 
 /// Calls f(std::string_view token) for each lowercased token of `text`.
@@ -37,6 +54,23 @@ void for_each_token(std::string_view text, std::string& scratch, F&& f) {
           c = static_cast<char>(c + 32);
       f(std::string_view{scratch});
     }
+  }
+}
+
+/// Calls f(uint64_t) with hash_lowercase of each token of `text`: the same
+/// values as hash_bytes of for_each_token's tokens, with no copy per token.
+template <class F>
+void for_each_token_hash(std::string_view text, F&& f) {
+  const char* p = text.data();
+  size_t i = 0, n = text.size();
+  while (i < n) {
+    while (i < n && !is_token_byte(static_cast<unsigned char>(p[i])))
+      ++i;
+    size_t b = i;
+    while (i < n && is_token_byte(static_cast<unsigned char>(p[i])))
+      ++i;
+    if (i > b)
+      f(hash_lowercase(std::string_view{p + b, i - b}));
   }
 }
 
