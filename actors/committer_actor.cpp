@@ -341,12 +341,13 @@ std::pair<uint64_t, std::string> apply_shard_copy(self_ptr self, storage::record
   return {stored, error};
 }
 
-/// Pulls what this node lacks from every reachable peer (a new leader
-/// before it activates; an unsharded follower when it connects). Every peer
-/// is asked from the same starting point and the answers are merged, ids
-/// already held skipped: with shards, peers hold different subsets, so one
-/// peer's answer must not move the position past another's events.
-void pull_from_peers(self_ptr self) {
+/// Pulls what this node lacks from `sources` (every reachable peer for a
+/// new leader before it activates; one holder of every shard for a follower
+/// that connects). Every source is asked from the same starting point and
+/// the answers are merged, ids already held skipped: with shards, peers
+/// hold different subsets, so one peer's answer must not move the position
+/// past another's events.
+void pull_from_peers(self_ptr self, const std::vector<caf::actor>& sources) {
   auto& st = self->state;
   caf::scoped_actor io{self->system()};
   const uint64_t start = st.next_id - 1;
@@ -354,7 +355,7 @@ void pull_from_peers(self_ptr self) {
   merge_state merge;
   if (auto stats = st.store->stats())
     merge.store_next_before = stats->next_id;
-  for (const auto& peer : st.peers) {
+  for (const auto& peer : sources) {
     uint64_t after = start;
     for (int round = 0; round < 100000; ++round) {
       bool more = false;
@@ -389,9 +390,40 @@ void pull_from_peers(self_ptr self) {
     }
   }
   spdlog::info("replication: pulled from {} peer(s) after id {}: position {} -> {}",
-               st.peers.size(), start, start + 1, end);
+               sources.size(), start, start + 1, end);
   st.next_id = end;
   metrics::instance().store_next_id = st.next_id;
+}
+
+/// A follower that connects (and holds every shard) pulls what it missed
+/// from ONE peer holding every shard, by the placement (any peer before a
+/// placement exists: all are full copies), instead of every peer: the same
+/// events once, not once per peer. Without such a peer it merges them all.
+/// The leader's catch-up fills whatever that peer lacked itself.
+void catch_up_on_connect(self_ptr self) {
+  auto& st = self->state;
+  std::vector<caf::actor> sources;
+  const auto& placement = st.placement;
+  for (const auto& peer : st.peers) {
+    auto id = st.peer_ids.find(peer.address());
+    if (id == st.peer_ids.end())
+      continue;
+    if (placement.empty() ||
+        placement.mask_of(id->second) == all_shards(placement.shard_count())) {
+      sources.push_back(peer);
+      break;
+    }
+  }
+  if (sources.empty())
+    sources = st.peers;
+  auto before = st.next_id;
+  auto started = std::chrono::steady_clock::now();
+  pull_from_peers(self, sources);
+  if (st.next_id != before)
+    spdlog::info("replication: caught up {} ids in {} ms", st.next_id - before,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started)
+                   .count());
 }
 
 /// Names shards of a mask, for error texts: "2, 7".
@@ -906,6 +938,11 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
       st.placement = shard_quorum{std::min<unsigned>(shard_count, max_shards), std::move(nodes)};
       st.self_id = std::move(self_id);
       st.placement_known = true;
+      if (st.pull_pending) {
+        st.pull_pending = false;
+        if (!st.active && !st.sharded)
+          catch_up_on_connect(self);
+      }
     },
     [=](forget_atom, const std::string& node_id) {
       auto& st = self->state;
@@ -926,15 +963,12 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
       // for the leader's next batch to reveal the gap.
       // Not in a sharded cluster: there the leader's catch-up (filtered by
       // this node's shards) fills the gap; a pull would copy every shard.
+      // Which peer to pull from comes from the placement view: wait for it.
       if (grew && !st.active && !st.sharded) {
-        auto before = st.next_id;
-        auto started = std::chrono::steady_clock::now();
-        pull_from_peers(self);
-        if (st.next_id != before)
-          spdlog::info("replication: caught up {} ids in {} ms", st.next_id - before,
-                       std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::steady_clock::now() - started)
-                         .count());
+        if (st.placement_known)
+          catch_up_on_connect(self);
+        else
+          st.pull_pending = true;
       }
     },
     [=](activate_atom, int64_t epoch) {
@@ -945,7 +979,7 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
       // every peer's events); below it, only this node's own shards if it
       // held some only (distributed queries ask their holders for the rest).
       full_copy_from() = st.sharded ? st.next_id : 0;
-      pull_from_peers(self);
+      pull_from_peers(self, st.peers);
       st.active = true;
       st.acked_next.clear();
       track_peers(self);

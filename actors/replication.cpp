@@ -34,9 +34,14 @@ uint64_t id_of(std::string_view record) {
 
 bool collect_after(const storage::event_store& store, uint64_t after_id, size_t max_events,
                    storage::record_batch& out) {
-  // Gather candidates from blocks whose id range reaches past after_id, then
-  // from the buffer, into one arena (no allocation per record); sort their
-  // (id, place) by id and copy out the first max_events.
+  // Pages by id: blocks whose id range reaches past after_id are read in
+  // ascending order of their lowest id, and reading stops once max_events
+  // candidates are held and the next block starts above the max_events-th
+  // smallest of them (it cannot hold one of the first max_events). A chunk
+  // thus costs the blocks it returns plus one, not every block past the
+  // position (which made a catch-up quadratic in its length). The buffer
+  // (recent, bounded by indexing) is always scanned. Candidates go into one
+  // arena (no allocation per record), then are sorted by id.
   struct candidate {
     uint64_t id;
     size_t offset;
@@ -48,19 +53,33 @@ bool collect_after(const storage::event_store& store, uint64_t after_id, size_t 
     found.push_back({id, arena.size(), r.size()});
     arena.append(r);
   };
+  auto by_id = [](const candidate& a, const candidate& b) { return a.id < b.id; };
   constexpr int64_t all_from = std::numeric_limits<int64_t>::min();
   constexpr int64_t all_to = std::numeric_limits<int64_t>::max();
+  bool blocks_left = false;
   if (auto blocks = store.list_blocks(all_from, all_to)) {
+    std::vector<const storage::block_info*> reach;
+    for (const auto& b : *blocks)
+      if (b.summary.max_id > after_id && b.summary.event_count > 0)
+        reach.push_back(&b);
+    std::sort(reach.begin(), reach.end(), [](const auto* a, const auto* b) {
+      return a->summary.min_id < b->summary.min_id;
+    });
     storage::record_batch block;
-    for (const auto& b : *blocks) {
-      if (b.summary.max_id <= after_id)
+    for (size_t i = 0; i < reach.size(); ++i) {
+      if (max_events > 0 && found.size() >= max_events) {
+        std::nth_element(found.begin(), found.begin() + (max_events - 1), found.end(), by_id);
+        if (reach[i]->summary.min_id > found[max_events - 1].id) {
+          blocks_left = true;
+          break;
+        }
+      }
+      if (!store.read_block(reach[i]->key, block))
         continue;
-      if (!store.read_block(b.key, block))
-        continue;
-      for (size_t i = 0; i < block.size(); ++i) {
-        auto r = block.record(i);
-        if (auto id = id_of(r); id > after_id)
-          keep(id, r);
+      for (size_t r = 0; r < block.size(); ++r) {
+        auto rec = block.record(r);
+        if (auto id = id_of(rec); id > after_id)
+          keep(id, rec);
       }
     }
   }
@@ -69,7 +88,7 @@ bool collect_after(const storage::event_store& store, uint64_t after_id, size_t 
       keep(v.id(), v.bytes());
     return true;
   });
-  std::sort(found.begin(), found.end(), [](const candidate& a, const candidate& b) { return a.id < b.id; });
+  std::sort(found.begin(), found.end(), by_id);
   found.erase(std::unique(found.begin(), found.end(),
                           [](const candidate& a, const candidate& b) { return a.id == b.id; }),
               found.end());
@@ -79,7 +98,7 @@ bool collect_after(const storage::event_store& store, uint64_t after_id, size_t 
     out.offsets.push_back(static_cast<uint32_t>(out.bytes.size()));
     out.bytes.append(arena, found[i].offset, found[i].size);
   }
-  return found.size() > n;
+  return found.size() > n || blocks_left;
 }
 
 bool index_records(storage::record_batch& batch) {
