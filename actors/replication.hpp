@@ -25,7 +25,8 @@
 /// - messages from an epoch older than the highest one seen are refused;
 /// - a new leader pulls from every reachable peer the events it lacks before
 ///   it finishes activating, so an event acknowledged by a quorum survives the
-///   loss of the old leader.
+///   loss of the old leader; a follower that connects pulls from one peer
+///   holding every shard (the leader's catch-up fills the rest).
 #include "storage/event_store.hpp"
 
 #include <caf/atom.hpp>
@@ -70,7 +71,8 @@ inline uint64_t first_id_of_epoch(int64_t epoch) {
 }
 
 /// Events with id > after_id (at most max_events, ascending by id) copied
-/// into `out`; returns true if more remain.
+/// into `out`; returns true if more remain. Pages by id: reads only the
+/// blocks that can hold the page (by their id ranges), plus the buffer.
 bool collect_after(const storage::event_store& store, uint64_t after_id, size_t max_events,
                    storage::record_batch& out);
 

@@ -26,7 +26,16 @@
 /// holder is recorded only after it received a full copy of the shard.
 ///
 /// The leader stores every event it commits (it is the write-ahead log), so
-/// it can always answer for a shard whose holders are all down.
+/// a leader that led from the start can answer for a shard whose holders
+/// are all down. A leader elected after holding some shards only holds
+/// every shard from its activation position on (full_copy_from); older
+/// events of the others are read from their live holders, and a query that
+/// cannot reach any answers 503 rather than count short.
+///
+/// Quorum. With `ingest.ack = quorum` a batch is acknowledged when, for
+/// every shard its ids fall into, a majority of that shard's recorded
+/// holders have it durably (shard_quorum); the leader counts only for the
+/// shards it holds.
 #include <atomic>
 #include <cstdint>
 #include <map>
