@@ -82,6 +82,10 @@ void summary_builder::reset() {
   empty_ = true;
   names_.clear();
   tokens_.clear();
+  templates_.clear();
+  exceptions_.clear();
+  resources_.clear();
+  scopes_.clear();
 }
 
 void summary_builder::add(const record_view& r) {
@@ -102,9 +106,10 @@ void summary_builder::add(const record_view& r) {
   s_.level_bits |= level_bit(classify_level(r.get(field::level)));
   // 2. Free text.
   add_tokens(r.get(field::message));
-  add_tokens(r.get(field::message_template));
+  if (auto mt = r.get(field::message_template); !templates_.seen(mt))
+    add_tokens(mt);
   auto exception = r.get(field::exception);
-  if (!exception.empty()) {
+  if (!exception.empty() && !exceptions_.seen(exception)) {
     names_.insert(hash_bytes("@Exception"));
     add_tokens(exception);
   }
@@ -113,8 +118,10 @@ void summary_builder::add(const record_view& r) {
       tokens_.insert(hash_bytes(v));
   // 3. Structured data: names/paths and string values.
   add_json(r.get(field::properties), {});
-  add_json(r.get(field::resource), "@Resource");
-  add_json(r.get(field::scope), "@Scope");
+  if (auto res = r.get(field::resource); !resources_.seen(res))
+    add_json(res, "@Resource");
+  if (auto scope = r.get(field::scope); !scopes_.seen(scope))
+    add_json(scope, "@Scope");
 }
 
 block_summary summary_builder::finish() {

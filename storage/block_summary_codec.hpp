@@ -20,6 +20,7 @@
 /// ranges without reading the blooms.
 #include "storage/block_summary.hpp"
 #include "storage/event_record.hpp"
+#include "storage/recent_texts.hpp"
 #include "storage/unique_hashes.hpp"
 
 #include <simdjson.h>
@@ -90,6 +91,8 @@ private:
   std::string path_;
   unique_hashes names_;
   unique_hashes tokens_;
+  // Texts already folded into this block (skipped when they repeat).
+  recent_texts<> templates_, exceptions_, resources_, scopes_;
 };
 
 } // namespace cairn::storage

@@ -107,3 +107,53 @@ TEST_CASE_FIXTURE(summary_fixture, "a stored summary reads back whole and by its
 }
 
 }
+
+TEST_SUITE("storage.block_summary_codec") {
+
+TEST_CASE_FIXTURE(summary_fixture, "repeated templates, exceptions, resources and scopes are folded in exactly once") {
+  // 20 templates/resources cycling (more than the builder remembers), one
+  // exception text on every third event: every token and name must be in
+  // the blooms, and the summary must not depend on the order of events.
+  std::vector<event_spec> events;
+  for (int i = 0; i < 200; ++i) {
+    event_spec e;
+    e.ts = i;
+    int k = (i * 7) % 20;
+    e.mt = "Step" + std::to_string(k) + " of {Job} finished";
+    e.message = "done";
+    e.properties = R"({"Job":"x"})";
+    e.resource = R"({"service":{"name":"svc)" + std::to_string(k) + R"("},"Host)" + std::to_string(k) + R"(":1})";
+    if (i % 3 == 0)
+      e.exception = "System.Exception: Boom" + std::to_string(k % 4) + "\n   at Worker.Run()";
+    events.push_back(e);
+  }
+  for (auto& e : events)
+    add_event(batch, e);
+  auto forward = summarize();
+  for (int k = 0; k < 20; ++k) {
+    CHECK(forward.tokens.may_contain("step" + std::to_string(k)));
+    CHECK(forward.tokens.may_contain("svc" + std::to_string(k)));
+    CHECK(forward.names.may_contain("@Resource.Host" + std::to_string(k)));
+  }
+  for (int k = 0; k < 4; ++k)
+    CHECK(forward.tokens.may_contain("boom" + std::to_string(k)));
+  CHECK(forward.names.may_contain("@Exception"));
+  CHECK(forward.names.may_contain("@Resource.service.name"));
+  batch.clear();
+  for (auto it = events.rbegin(); it != events.rend(); ++it)
+    add_event(batch, *it);
+  auto backward = summarize();
+  std::string a, b;
+  serialize_summary(forward, 0, 0, a);
+  serialize_summary(backward, 0, 0, b);
+  CHECK(a == b);
+  // Nothing carries over into the next block.
+  batch.clear();
+  event_spec plain;
+  add_event(batch, plain);
+  auto next = summarize();
+  CHECK_FALSE(next.tokens.may_contain("step3"));
+  CHECK_FALSE(next.names.may_contain("@Exception"));
+}
+
+}
