@@ -98,6 +98,10 @@ void ingest(const node_services& s, std::optional<ingest_format> fixed, request&
     }
     auto body_bytes = body.size();
     storage::record_batch batch;
+    // Records take about as many bytes as the body (CLEF text; OTLP
+    // protobuf a bit more): one allocation up front instead of a doubling
+    // series of copies while the decoder appends.
+    batch.bytes.reserve(body.size() + body.size() / 2);
     if (auto err = decode_body(format, is_json_content(req), body, batch))
       return reject(req, respond, http::status::bad_request, *err);
     for (size_t i = 0; i < batch.size(); ++i)
