@@ -25,59 +25,109 @@ int coded_field_of(builtin b) {
   }
 }
 
-/// True if `n` reads at most one coded field (stored in `field`, -1 while
-/// none was seen) and nothing else of the event.
-bool reads_one_field(const ast_node* n, int& field) {
-  if (!n)
-    return true;
-  switch (n->kind) {
-    case ast_kind::property:
-    case ast_kind::free_text:
-    case ast_kind::wildcard:
-    case ast_kind::slot: return false;
-    case ast_kind::builtin: {
-      auto b = find_builtin(n->text);
-      int f = b ? coded_field_of(*b) : -1;
-      if (f < 0 || (field >= 0 && field != f))
-        return false;
-      field = f;
-      break;
-    }
-    default: break;
+class source_finder {
+public:
+  explicit source_finder(column_plan& plan) : plan_(plan) {}
+
+  /// The one source `n` reads (no_source if none), or nullopt if it reads
+  /// two or something else of the event.
+  std::optional<int> source_of(const ast_node* n) {
+    int source = column_plan::no_source;
+    if (!walk(n, source))
+      return std::nullopt;
+    return source;
   }
-  for (const auto& k : n->kids)
-    if (!reads_one_field(k.get(), field))
-      return false;
-  return true;
-}
+
+private:
+  bool walk(const ast_node* n, int& source) {
+    if (!n)
+      return true;
+    int found = column_plan::no_source;
+    switch (n->kind) {
+      case ast_kind::free_text:
+      case ast_kind::wildcard:
+      case ast_kind::slot: return false;
+      case ast_kind::property: found = property_source(n->text); break;
+      case ast_kind::builtin: {
+        auto b = find_builtin(n->text);
+        found = b ? coded_field_of(*b) : -1;
+        if (found < 0)
+          return false;
+        break;
+      }
+      default: break;
+    }
+    if (found != column_plan::no_source) {
+      if (source != column_plan::no_source && source != found)
+        return false;
+      source = found;
+    }
+    for (const auto& k : n->kids)
+      if (!walk(k.get(), source))
+        return false;
+    return true;
+  }
+
+  int property_source(const std::string& name) {
+    for (size_t i = 0; i < plan_.properties.size(); ++i)
+      if (plan_.properties[i] == name)
+        return int(storage::field_count + i);
+    plan_.properties.push_back(name);
+    return int(storage::field_count + plan_.properties.size() - 1);
+  }
+
+  column_plan& plan_;
+};
 
 } // namespace
 
 std::optional<column_plan> plan_columns(const ast_node* where, const std::vector<select_item>& group_by,
-                                        const std::vector<agg_spec>& aggs) {
-  if (aggs.empty() || group_by.size() > 2)
+                                        const std::vector<agg_spec>& aggs,
+                                        const std::vector<const ast_node*>& agg_args, const property_names& props) {
+  if (aggs.empty() || group_by.size() > 2 || agg_args.size() != aggs.size())
     return std::nullopt;
-  for (const auto& a : aggs)
-    if (a.kind != agg_kind::count_star)
-      return std::nullopt;
   column_plan p;
-  if (!reads_one_field(where, p.where_field))
+  source_finder finder{p};
+  auto where_source = finder.source_of(where);
+  if (!where_source)
     return std::nullopt;
+  p.where_source = *where_source;
   for (const auto& k : group_by) {
-    int f = -1;
-    if (!reads_one_field(k.expr.get(), f))
+    auto s = finder.source_of(k.expr.get());
+    if (!s)
       return std::nullopt;
-    p.key_fields.push_back(f);
+    p.key_sources.push_back(*s);
   }
-  auto add = [&](int f) {
-    if (f >= 0)
-      p.fields |= 1u << f;
+  for (size_t a = 0; a < aggs.size(); ++a) {
+    if (aggs[a].kind == agg_kind::first || aggs[a].kind == agg_kind::last)
+      return std::nullopt;
+    auto s = finder.source_of(agg_args[a]);
+    if (!s)
+      return std::nullopt;
+    p.arg_sources.push_back(*s);
+  }
+  auto add = [&](int s) {
+    if (s >= 0 && s < int(storage::field_count))
+      p.fields |= 1u << s;
   };
-  add(p.where_field);
-  for (int f : p.key_fields)
-    add(f);
+  add(p.where_source);
+  for (int s : p.key_sources)
+    add(s);
+  for (int s : p.arg_sources)
+    add(s);
   if (p.fields & ~storage::coded_fields_mask)
     return std::nullopt;
+  // The compiler interned every property the expressions read.
+  for (const auto& name : p.properties) {
+    bool found = false;
+    for (uint32_t i = 0; i < props.names.size() && !found; ++i)
+      if (props.names[i] == name) {
+        p.property_ids.push_back(i);
+        found = true;
+      }
+    if (!found)
+      return std::nullopt;
+  }
   return p;
 }
 

@@ -2,17 +2,21 @@
 /// Whether a query can run over blocks decoded as value codes
 /// (storage::block_columns) instead of record views.
 ///
-/// It can when it only counts (every aggregate is count(*)) and its where
-/// clause and each of its (at most two) group keys read at most one field
-/// that blocks store whole (storage::coded_fields_mask: level, template,
-/// exception, trace/span ids, span kind, resource, scope) and nothing else
-/// of the event. Such an expression has one result per distinct value of
-/// its field, so the executor evaluates it once per value in a block
-/// (query/column_scan.hpp) rather than once per event. group by time(d)
-/// is allowed: the buckets come from the block's timestamps.
+/// It can when it aggregates (any aggregate but first/last, which need each
+/// event's time and id) and its where clause, each of its (at most two)
+/// group keys and each aggregate's argument read at most one "source" and
+/// nothing else of the event: a field that blocks store whole
+/// (storage::coded_fields_mask: level, template, exception, trace/span ids,
+/// span kind, resource, scope) or one top-level property. Such an
+/// expression has one result per distinct value of its source, so the
+/// executor evaluates it once per value in a block (query/column_scan.hpp)
+/// rather than once per event. group by time(d) is allowed: the buckets
+/// come from the block's timestamps.
 #include "query/ast.hpp"
+#include "query/eval_context.hpp"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace cairn::query {
@@ -20,13 +24,22 @@ namespace cairn::query {
 struct agg_spec;
 
 struct column_plan {
-  uint32_t fields = 0;         ///< storage field mask to decode as codes
-  int where_field = -1;        ///< the field the where clause reads; -1: none
-  std::vector<int> key_fields; ///< per group key: the field it reads; -1: none
+  /// Sources: 0 .. field_count-1 are storage fields; field_count + i is
+  /// properties[i]. -1: the expression reads no source.
+  static constexpr int no_source = -1;
+  uint32_t fields = 0;                  ///< storage field mask to decode as codes
+  std::vector<std::string> properties;  ///< top-level property names to decode
+  std::vector<uint32_t> property_ids;   ///< per property: its id in the plan's property_names
+  int where_source = no_source;
+  std::vector<int> key_sources; ///< per group key
+  std::vector<int> arg_sources; ///< per aggregate (count(*): no_source)
 };
 
-/// The column plan of an aggregate select, or nullopt if it does not qualify.
+/// The column plan of an aggregate select, or nullopt if it does not
+/// qualify. `agg_args` holds each aggregate's argument (null for count(*)),
+/// in the order of `aggs`.
 std::optional<column_plan> plan_columns(const ast_node* where, const std::vector<select_item>& group_by,
-                                        const std::vector<agg_spec>& aggs);
+                                        const std::vector<agg_spec>& aggs,
+                                        const std::vector<const ast_node*>& agg_args, const property_names& props);
 
 } // namespace cairn::query

@@ -2,17 +2,53 @@
 
 namespace cairn::query {
 
-column_scanner::column_scanner(const query_plan& plan, partial_result& out, std::vector<uint64_t>& star_counts,
-                               int64_t from_ns, int64_t to_ns, int64_t origin, int64_t width)
-  : plan_(plan), columns_(*plan.by_columns), out_(out), star_counts_(star_counts), from_ns_(from_ns), to_ns_(to_ns),
-    origin_(origin), width_(width), ctx_(plan.props, plan.now_ns) {}
+namespace {
 
-value column_scanner::eval_on(const expr_node& e, int field, std::string_view text) {
+std::span<const uint32_t> codes_of(const storage::block_columns& b, int source) {
+  if (source < int(storage::field_count))
+    return b.codes(static_cast<storage::field>(source));
+  return b.property_codes(size_t(source) - storage::field_count);
+}
+
+std::span<const std::string_view> values_of(const storage::block_columns& b, int source) {
+  if (source < int(storage::field_count))
+    return b.values(static_cast<storage::field>(source));
+  return b.property_values(size_t(source) - storage::field_count);
+}
+
+} // namespace
+
+column_scanner::column_scanner(const query_plan& plan, partial_result& out, std::vector<uint64_t>& star_counts,
+                               bool star_only, int64_t from_ns, int64_t to_ns, int64_t origin, int64_t width)
+  : plan_(plan), columns_(*plan.by_columns), out_(out), star_counts_(star_counts), star_only_(star_only),
+    from_ns_(from_ns), to_ns_(to_ns), origin_(origin), width_(width), ctx_(plan.props, plan.now_ns) {
+  selection_.fields = columns_.fields;
+  selection_.properties = columns_.properties;
+  selection_.timestamps = width != 0;
+  arg_values_.resize(plan.aggs.size());
+  arg_codes_.resize(plan.aggs.size());
+}
+
+value column_scanner::eval_on(const expr_node& e, int source, std::string_view text) {
   probe_.assemble(0, 0, storage::no_start, 0, 0);
-  if (field >= 0)
-    probe_.set(static_cast<storage::field>(field), text);
+  if (source >= 0 && source < int(storage::field_count))
+    probe_.set(static_cast<storage::field>(source), text);
   ctx_.begin_event(probe_);
+  if (source >= int(storage::field_count))
+    ctx_.set_property(columns_.property_ids[size_t(source) - storage::field_count], text);
   return e.eval(ctx_);
+}
+
+const uint32_t* column_scanner::eval_per_value(const storage::block_columns& block, const expr_node& e, int source,
+                                               std::vector<value>& out) {
+  out.clear();
+  if (source == column_plan::no_source) {
+    out.push_back(eval_on(e, source, {}).persist(block_text_));
+    return nullptr;
+  }
+  for (auto text : values_of(block, source))
+    out.push_back(eval_on(e, source, text).persist(block_text_));
+  return codes_of(block, source).data();
 }
 
 size_t column_scanner::group_of(uint32_t c0, uint32_t c1, int64_t bucket) {
@@ -42,65 +78,66 @@ void column_scanner::add_block(const storage::block_columns& block, query_stats&
   const uint32_t n = block.size();
   const auto ts = block.timestamps();
   const bool check_time = !ts.empty();
-  // The where clause, once per value of its field.
+  block_text_.reset();
+  // The where clause, once per value of its source.
   const uint32_t* where_codes = nullptr;
   if (plan_.where) {
-    const int f = columns_.where_field;
-    if (f < 0) {
-      if (!eval_on(*plan_.where, -1, {}).is_true()) {
-        for (uint32_t i = 0; i < n; ++i)
-          stats.events_scanned += !check_time || (ts[i] >= from_ns_ && ts[i] < to_ns_);
-        return;
-      }
-    } else {
-      const auto values = block.values(static_cast<storage::field>(f));
-      passes_.resize(values.size());
-      for (size_t j = 0; j < values.size(); ++j)
-        passes_[j] = eval_on(*plan_.where, f, values[j]).is_true();
-      where_codes = block.codes(static_cast<storage::field>(f)).data();
+    where_codes = eval_per_value(block, *plan_.where, columns_.where_source, where_values_);
+    if (!where_codes && !where_values_[0].is_true()) {
+      for (uint32_t i = 0; i < n; ++i)
+        stats.events_scanned += !check_time || (ts[i] >= from_ns_ && ts[i] < to_ns_);
+      return;
     }
   }
-  // The group keys, once per value of their field; kept for this block.
-  key_text_.reset();
+  // The group keys and aggregate arguments, once per value of their source.
   const uint32_t* key_codes[2] = {nullptr, nullptr};
-  for (size_t k = 0; k < plan_.keys.size(); ++k) {
-    const int f = columns_.key_fields[k];
-    auto& kv = key_values_[k];
-    kv.clear();
-    if (f < 0) {
-      kv.push_back(eval_on(*plan_.keys[k], -1, {}).persist(key_text_));
-      continue;
+  for (size_t k = 0; k < plan_.keys.size(); ++k)
+    key_codes[k] = eval_per_value(block, *plan_.keys[k], columns_.key_sources[k], key_values_[k]);
+  const size_t na = plan_.aggs.size();
+  if (!star_only_)
+    for (size_t a = 0; a < na; ++a) {
+      arg_values_[a].clear();
+      arg_codes_[a] = nullptr;
+      if (plan_.aggs[a].arg)
+        arg_codes_[a] = eval_per_value(block, *plan_.aggs[a].arg, columns_.arg_sources[a], arg_values_[a]);
+      else
+        arg_values_[a].push_back(value{});
     }
-    for (auto text : block.values(static_cast<storage::field>(f)))
-      kv.push_back(eval_on(*plan_.keys[k], f, text).persist(key_text_));
-    key_codes[k] = block.codes(static_cast<storage::field>(f)).data();
-  }
   group_by_code_.assign(plan_.keys.size() == 1 ? key_values_[0].size() : 0, 0);
   groups_.clear();
   uint64_t scanned = 0, matched = 0;
-  size_t last_g = SIZE_MAX;
+  size_t g = SIZE_MAX;
   int64_t last_bucket = 0;
   uint32_t last_c0 = 0, last_c1 = 0;
   for (uint32_t i = 0; i < n; ++i) {
     if (check_time && (ts[i] < from_ns_ || ts[i] >= to_ns_))
       continue;
     ++scanned;
-    if (where_codes && !passes_[where_codes[i]])
+    if (where_codes && !where_values_[where_codes[i]].is_true())
       continue;
     ++matched;
     const uint32_t c0 = key_codes[0] ? key_codes[0][i] : 0;
     const uint32_t c1 = key_codes[1] ? key_codes[1][i] : 0;
     const int64_t bucket = width_ ? time_bucket_of(ts[i], origin_, width_) : 0;
     // Neighbouring events mostly share their group (same minute, same level).
-    if (last_g == SIZE_MAX || c0 != last_c0 || c1 != last_c1 || bucket != last_bucket) {
-      last_g = group_of(c0, c1, bucket);
+    if (g == SIZE_MAX || c0 != last_c0 || c1 != last_c1 || bucket != last_bucket) {
+      g = group_of(c0, c1, bucket);
       last_c0 = c0;
       last_c1 = c1;
       last_bucket = bucket;
-      if (last_g >= star_counts_.size())
-        star_counts_.resize(last_g + 1, 0);
+      if (star_only_ && g >= star_counts_.size())
+        star_counts_.resize(g + 1, 0);
     }
-    ++star_counts_[last_g];
+    if (star_only_) {
+      ++star_counts_[g];
+      continue;
+    }
+    size_t added = 0;
+    const int64_t t = check_time ? ts[i] : 0;
+    for (size_t a = 0; a < na; ++a)
+      added += out_.state(g, a).update(arg_values_[a][arg_codes_[a] ? arg_codes_[a][i] : 0], t, 0);
+    if (added)
+      out_.add_memory(added);
   }
   stats.events_scanned += scanned;
   stats.events_matched += matched;

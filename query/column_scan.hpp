@@ -1,10 +1,11 @@
 #pragma once
-/// The executor's columnar path: counts a block's events from their value
-/// codes (storage::block_columns) for plans with a column_plan
-/// (query/column_plan.hpp). The where clause and each group key read at
-/// most one field, so each is evaluated once per distinct value of its field
-/// in the block; per event only its codes are looked up. No record or view
-/// is built: for a level count this is a byte per event.
+/// The executor's columnar path: aggregates a block's events from their
+/// value codes (storage::block_columns) for plans with a column_plan
+/// (query/column_plan.hpp). The where clause, each group key and each
+/// aggregate argument read at most one source (a field or a property), so
+/// each is evaluated once per distinct value of its source in the block;
+/// per event only codes are looked up. No record or view is built: for a
+/// level count this is a byte per event.
 ///
 /// One scanner per execute_partial call (not thread-safe).
 #include "query/arena.hpp"
@@ -15,6 +16,7 @@
 #include "storage/block_codec.hpp"
 
 #include <cstdint>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -31,31 +33,44 @@ inline int64_t time_bucket_of(int64_t ts, int64_t origin, int64_t width) noexcep
 
 class column_scanner {
 public:
-  /// Events are counted into `star_counts[group of out]`. Time buckets of
-  /// `width` ns (0: none) are aligned on `origin`.
-  column_scanner(const query_plan& plan, partial_result& out, std::vector<uint64_t>& star_counts, int64_t from_ns,
-                 int64_t to_ns, int64_t origin, int64_t width);
+  /// count(*)-only plans count into `star_counts[group of out]`, the
+  /// others update the groups' states. Time buckets of `width` ns (0: none)
+  /// are aligned on `origin`.
+  column_scanner(const query_plan& plan, partial_result& out, std::vector<uint64_t>& star_counts, bool star_only,
+                 int64_t from_ns, int64_t to_ns, int64_t origin, int64_t width);
 
-  /// Counts the block's events in [from_ns, to_ns) that pass the where
-  /// clause into their groups. Without timestamps (block.timestamps()
-  /// empty) every event must lie in the range and width must be 0.
+  /// What blocks must be decoded into (without timestamps unless buckets
+  /// need them; sources add them for blocks that straddle the range).
+  const storage::column_selection& selection() const noexcept { return selection_; }
+
+  /// Aggregates the block's events in [from_ns, to_ns) that pass the where
+  /// clause. Without timestamps (block.timestamps() empty) every event must
+  /// lie in the range and width must be 0.
   void add_block(const storage::block_columns& block, query_stats& stats);
 
 private:
-  value eval_on(const expr_node& e, int field, std::string_view text);
+  value eval_on(const expr_node& e, int source, std::string_view text);
+  /// Evaluates `e` for every value of `source` in the block into `out`
+  /// (one value if the source is none), kept until the next block.
+  const uint32_t* eval_per_value(const storage::block_columns& block, const expr_node& e, int source,
+                                 std::vector<value>& out);
   size_t group_of(uint32_t c0, uint32_t c1, int64_t bucket);
 
   const query_plan& plan_;
   const column_plan& columns_;
   partial_result& out_;
   std::vector<uint64_t>& star_counts_;
+  bool star_only_;
   int64_t from_ns_, to_ns_, origin_, width_;
+  storage::column_selection selection_;
   eval_context ctx_;
   storage::record_view probe_; ///< an event holding just the field being evaluated
-  arena key_text_;             ///< this block's key values
-  std::vector<uint8_t> passes_;              ///< per where-field code: the where clause holds
-  std::vector<value> key_values_[2];         ///< per key, per code of its field
-  std::vector<uint32_t> group_by_code_;      ///< one key, no buckets: group + 1 per code (0 = not yet)
+  arena block_text_;           ///< this block's key and argument values
+  std::vector<value> where_values_;
+  std::vector<value> key_values_[2];     ///< per key, per code of its source
+  std::vector<std::vector<value>> arg_values_; ///< per aggregate, per code of its source
+  std::vector<const uint32_t*> arg_codes_;
+  std::vector<uint32_t> group_by_code_;  ///< one key, no buckets: group + 1 per code (0 = not yet)
   struct combo_hash {
     size_t operator()(const std::pair<uint64_t, int64_t>& c) const noexcept {
       return size_t((c.first * 0x9E3779B97F4A7C15ull) ^ uint64_t(c.second) * 0xC2B2AE3D27D4EB4Full);

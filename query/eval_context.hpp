@@ -65,6 +65,17 @@ public:
     return true;
   }
 
+  /// Sets the current event's properties to just property `id` with JSON
+  /// text `raw` (empty: absent), as if scanned: the columnar path
+  /// (query/column_scan.hpp) evaluates expressions on one value at a time.
+  void set_property(uint32_t id, std::string_view raw) noexcept {
+    scanned_ = true;
+    for (auto& f : found_)
+      f = 0;
+    found_[id] = !raw.empty();
+    raw_[id] = raw;
+  }
+
   value slots[max_slots];
 
   /// Set while evaluating post-aggregation expressions (select, having).

@@ -79,14 +79,12 @@ partial_result execute_partial(const std::shared_ptr<const query_plan>& plan_ptr
   req.from_ns = filter.from_ns;
   req.to_ns = filter.to_ns;
   req.projection = &projection;
-  // Counting queries over whole field values may take blocks as value codes.
+  // Aggregates over whole values of one source per expression may take
+  // blocks as value codes (query/column_scan.hpp).
   std::optional<column_scanner> by_columns;
-  column_request columns;
-  if (plan.by_columns && star_only) {
-    by_columns.emplace(plan, out, star_counts, filter.from_ns, filter.to_ns, origin, width);
-    columns.fields = plan.by_columns->fields;
-    columns.timestamps = width != 0;
-    req.columns = &columns;
+  if (plan.by_columns) {
+    by_columns.emplace(plan, out, star_counts, star_only, filter.from_ns, filter.to_ns, origin, width);
+    req.columns = &by_columns->selection();
     req.column_chunk = [&](const storage::block_summary&, const storage::block_columns& block) {
       by_columns->add_block(block, st);
       check_limits(out, opts);

@@ -61,7 +61,7 @@ public:
     if (q.having)
       p_.having = compile_group_expr(*q.having, "`having`", true);
     order(q, true);
-    p_.by_columns = plan_columns(p_.where_ast.get(), q.group_by, p_.aggs);
+    p_.by_columns = plan_columns(p_.where_ast.get(), q.group_by, p_.aggs, agg_args_, p_.props);
   }
 
 private:
@@ -139,6 +139,7 @@ private:
     }
     spec.source = source;
     p_.aggs.push_back(std::move(spec));
+    agg_args_.push_back(arg);
     return make_aggregate_ref(p_.aggs.size() - 1);
   }
 
@@ -171,6 +172,7 @@ private:
   std::string_view text_;
   std::vector<std::string> key_sources_;
   std::vector<std::string> column_aliases_;
+  std::vector<const ast_node*> agg_args_; ///< per aggregate: its argument in the query (null for count(*))
 };
 
 } // namespace

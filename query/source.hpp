@@ -12,6 +12,7 @@
 namespace cairn::storage {
 struct field_projection; // storage/block_codec.hpp
 class block_columns;     // storage/block_codec.hpp
+struct column_selection; // storage/block_codec.hpp
 } // namespace cairn::storage
 
 namespace cairn::query {
@@ -26,18 +27,12 @@ namespace cairn::query {
 using chunk_callback =
   std::function<bool(const storage::block_summary* summary, std::span<const storage::record_view> events)>;
 
-/// Receives one block decoded as value codes (storage::block_columns).
-/// Its timestamps are present if the column request asked for them or if
-/// some event of the block lies outside [from_ns, to_ns); absent, every
+/// Receives one block decoded as value codes (storage::block_columns,
+/// complete). Its timestamps are present if the selection asked for them or
+/// if some event of the block lies outside [from_ns, to_ns); absent, every
 /// event lies inside. Return false to stop the scan.
 using column_callback =
   std::function<bool(const storage::block_summary& summary, const storage::block_columns& block)>;
-
-/// What a consumer that can take blocks as value codes reads.
-struct column_request {
-  uint32_t fields = 0;     ///< storage field mask, within storage::coded_fields_mask
-  bool timestamps = false; ///< every block's timestamps (group by time)
-};
 
 struct scan_request {
   /// Blocks for which filter.may_match(summary) is false need not be read.
@@ -50,10 +45,11 @@ struct scan_request {
   /// the others empty (storage::field_projection). Null: whole records.
   const storage::field_projection* projection = nullptr;
   /// If set, a source may hand any block to column_chunk as value codes of
-  /// these fields instead of handing its views to the chunk callback (the
-  /// buffer and blocks it must filter by id still come as views). Sources
-  /// that cannot are free to ignore it.
-  const column_request* columns = nullptr;
+  /// this selection (adding timestamps where needed) instead of handing its
+  /// views to the chunk callback. The buffer, blocks it must filter by id
+  /// and blocks that decode incomplete still come as views. Sources that
+  /// cannot are free to ignore it.
+  const storage::column_selection* columns = nullptr;
   column_callback column_chunk;
 };
 

@@ -614,22 +614,108 @@ status decode_block(std::string_view value, block_views& out, const field_projec
   return decode_records(b, w, scratch, sink);
 }
 
-status decode_block_columns(std::string_view value, uint32_t fields, bool timestamps, block_columns& out) {
+namespace {
+
+std::string_view column_text(const column_reader& c) { return {c.p, size_t(c.end - c.p)}; }
+/// Blocks from CBK2 on have the shredded property columns.
+bool shredded_columns_present(const located_block& b) { return b.version >= 2; }
+
+/// Reads the i-th asked property of every event into `pc`: shredded objects
+/// from the property columns, the others from the properties field column.
+/// Returns false with `complete` cleared if the block cannot be read so.
+status decode_property_codes(located_block& b, const std::vector<uint8_t>& shapes, std::string_view name,
+                             property_key_reader& reader, column_reader fields_lengths, column_reader fields_data,
+                             auto& pc, bool& complete) {
+  const uint32_t n = b.count;
+  pc.codes.assign(n, 0);
+  pc.spans.assign(1, {0, 0});
+  pc.string_codes.clear();
+  pc.text.clear();
+  auto add = [&](std::string_view text, bool quoted) {
+    pc.spans.emplace_back(static_cast<uint32_t>(pc.text.size()), static_cast<uint32_t>(text.size() + 2 * quoted));
+    if (quoted)
+      pc.text.push_back('"');
+    pc.text.append(text);
+    if (quoted)
+      pc.text.push_back('"');
+    return static_cast<uint32_t>(pc.spans.size() - 1);
+  };
+  const bool shredding = b.version >= 2;
+  if (shredded_columns_present(b) &&
+      !reader.open(column_text(b.cols[col_prop_layout]), column_text(b.cols[col_prop_dict]),
+                   column_text(b.cols[col_prop_values]), name))
+    return corrupt("property dictionary");
+  if (shredded_columns_present(b) && reader.escaped_keys())
+    complete = false;
+  property_key_reader::key_value kv;
+  for (uint32_t i = 0; i < n && complete; ++i) {
+    if (shredding && (shapes[i] & shape_shredded)) {
+      if (!reader.next(kv))
+        return corrupt("property columns");
+      if (kv.kind == property_key_reader::key_value::string) {
+        if (kv.string_number == pc.string_codes.size())
+          pc.string_codes.push_back(add(kv.text, true));
+        else if (kv.string_number > pc.string_codes.size())
+          return corrupt("property strings");
+        pc.codes[i] = pc.string_codes[kv.string_number];
+      } else if (kv.kind == property_key_reader::key_value::other) {
+        pc.codes[i] = add(kv.text, false);
+      }
+      continue;
+    }
+    uint64_t len;
+    const char* src;
+    if (!fields_lengths.varint(len) || !fields_data.bytes(len, src))
+      return corrupt("field columns");
+    if (len == 0)
+      continue;
+    std::string_view found;
+    const bool compact = for_each_member(std::string_view{src, size_t(len)}, [&](std::string_view k, std::string_view v) {
+      if (k.find('\\') != std::string_view::npos) {
+        complete = false;
+        return false;
+      }
+      if (k == name) {
+        found = v;
+        return false;
+      }
+      return true;
+    });
+    if (!compact)
+      complete = false;
+    else if (!found.empty())
+      pc.codes[i] = add(found, false);
+  }
+  pc.values.resize(pc.spans.size());
+  for (size_t c = 0; c < pc.spans.size(); ++c)
+    pc.values[c] = std::string_view{pc.text}.substr(pc.spans[c].first, pc.spans[c].second);
+  return ok;
+}
+
+} // namespace
+
+status decode_block_columns(std::string_view value, const column_selection& what, block_columns& out) {
   thread_local decode_scratch scratch;
+  thread_local property_key_reader reader;
+  const uint32_t fields = what.fields;
   if (fields & ~coded_fields_mask)
-    return store_error{errc::internal, "decode_block_columns: message and properties cannot be coded"};
+    return store_error{errc::internal, "decode_block_columns: message and properties are not coded fields"};
+  const bool props = !what.properties.empty();
   wanted_parts w{};
-  w.fields = fields;
-  w.emitted = fields;
-  w.fixed = false;
-  w.timestamps = timestamps;
+  w.fields = fields | (props ? field_bit(field::properties) : 0);
+  w.emitted = w.fields;
+  w.props = props;
+  // Shredded or not is in the fixed group's shape column.
+  w.fixed = props;
+  w.timestamps = what.timestamps;
   located_block b;
   if (auto st = locate_columns(value, w, scratch, out.image_, b); !st)
     return st;
   const uint32_t n = b.count;
   out.count_ = n;
+  out.complete_ = true;
   out.timestamps_.clear();
-  if (timestamps) {
+  if (what.timestamps) {
     out.timestamps_.resize(n);
     auto& col = b.cols[col_timestamp];
     int64_t ts = 0;
@@ -678,6 +764,19 @@ status decode_block_columns(std::string_view value, uint32_t fields, bool timest
       codes[i] = static_cast<uint32_t>(values.size());
       values.emplace_back(src, static_cast<size_t>(len));
     }
+  }
+  out.props_.resize(what.properties.size());
+  if (props) {
+    auto& shapes = out.shapes_;
+    shapes.resize(n);
+    for (uint32_t i = 0; i < n; ++i)
+      if (!b.cols[col_shape].fixed(shapes[i]))
+        return corrupt("fixed columns");
+    for (size_t p = 0; p < what.properties.size() && out.complete_; ++p)
+      if (auto st = decode_property_codes(b, shapes, what.properties[p], reader, b.cols[col_lengths + props_index],
+                                          b.cols[col_data + props_index], out.props_[p], out.complete_);
+          !st)
+        return st;
   }
   return ok;
 }

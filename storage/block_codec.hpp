@@ -184,38 +184,67 @@ status decode_block(std::string_view value, block_views& out, const field_projec
 inline constexpr uint32_t coded_fields_mask =
   all_fields_mask & ~(field_bit(field::message) | field_bit(field::properties));
 
+/// What decode_block_columns reads.
+struct column_selection {
+  uint32_t fields = 0;                      ///< within coded_fields_mask
+  std::span<const std::string> properties;  ///< top-level property names
+  bool timestamps = false;
+};
+
 /// A decoded block as value codes: for each asked field, one code per event
 /// into that field's values (code 0 is the empty value). Fields that repeat
 /// (level, template, span kind, resource, scope; CBK4: exception) get one
 /// code per distinct value, as the block stores them; the others one code
-/// per non-empty event.
-/// A query that only compares or groups whole field values evaluates its
+/// per non-empty event. Asked top-level properties likewise: a code per
+/// event into the JSON texts of the property's values (code 0: the event
+/// lacks it), strings one code per distinct string.
+/// A query that only compares or groups whole values evaluates its
 /// expressions once per value instead of once per event, and never builds
 /// records or views (the columnar path of query/column_scan.hpp).
 /// Reuse one per thread; spans stay valid until the next decode into it.
 class block_columns {
 public:
   uint32_t size() const noexcept { return count_; }
+  /// False if the block cannot be read this way (a property key written
+  /// with escapes, or a properties object not in compact form): read it as
+  /// views instead. The codes are then incomplete.
+  bool complete() const noexcept { return complete_; }
   /// Codes of field f, one per event; empty unless f was asked for.
   std::span<const uint32_t> codes(field f) const noexcept { return codes_[static_cast<size_t>(f)]; }
   /// Values of field f by code; values(f)[0] is the empty value.
   std::span<const std::string_view> values(field f) const noexcept { return values_[static_cast<size_t>(f)]; }
+  /// Codes of the i-th asked property, one per event (0: absent).
+  std::span<const uint32_t> property_codes(size_t i) const noexcept { return props_[i].codes; }
+  /// JSON texts of the i-th asked property's values by code ([0] empty).
+  std::span<const std::string_view> property_values(size_t i) const noexcept { return props_[i].values; }
   /// Event timestamps in block order; empty unless asked for.
   std::span<const int64_t> timestamps() const noexcept { return timestamps_; }
 
 private:
-  friend status decode_block_columns(std::string_view value, uint32_t fields, bool timestamps, block_columns& out);
+  friend status decode_block_columns(std::string_view value, const column_selection& what, block_columns& out);
+  struct property_column {
+    std::vector<uint32_t> codes;
+    std::vector<std::string_view> values;
+    std::vector<std::pair<uint32_t, uint32_t>> spans; ///< values as [offset, size) in text while decoding
+    std::vector<uint32_t> string_codes;                ///< per string number of the block: its code
+    std::string text;
+  };
   uint32_t count_ = 0;
+  bool complete_ = true;
   std::string image_;
   std::array<std::vector<uint32_t>, field_count> codes_;
   std::array<std::vector<std::string_view>, field_count> values_;
+  std::vector<property_column> props_;
   std::vector<int64_t> timestamps_;
+  std::vector<uint8_t> shapes_; ///< per event, while decoding properties
 };
 
-/// Decodes the value codes of `fields` (a subset of coded_fields_mask) and,
-/// if asked, the timestamps; with CBK4 blocks only those column groups are
-/// decompressed (CBK3: the timestamps come with the whole fixed group). Errors as decode_block above; errc::internal if `fields`
-/// has a field outside coded_fields_mask (a caller bug).
-status decode_block_columns(std::string_view value, uint32_t fields, bool timestamps, block_columns& out);
+/// Decodes the value codes of the selected fields (a subset of
+/// coded_fields_mask) and properties and, if asked, the timestamps; with
+/// CBK4 blocks only those column groups are decompressed (CBK3: the
+/// timestamps come with the whole fixed group; properties need the fixed
+/// group's shapes). Errors as decode_block above; errc::internal if a
+/// field outside coded_fields_mask is asked for (a caller bug).
+status decode_block_columns(std::string_view value, const column_selection& what, block_columns& out);
 
 } // namespace cairn::storage

@@ -1059,11 +1059,9 @@ status event_store::read_block(const block_key& key, const field_projection& pro
                           [&](std::string_view value) { return decode_block(value, out, projection); });
 }
 
-status event_store::read_block_columns(const block_key& key, uint32_t fields, bool timestamps,
-                                      block_columns& out) const {
-  return with_block_value(impl_->env, impl_->blocks_db, key, [&](std::string_view value) {
-    return decode_block_columns(value, fields, timestamps, out);
-  });
+status event_store::read_block_columns(const block_key& key, const column_selection& what, block_columns& out) const {
+  return with_block_value(impl_->env, impl_->blocks_db, key,
+                          [&](std::string_view value) { return decode_block_columns(value, what, out); });
 }
 
 result<uint64_t> event_store::scan_buffer(int64_t from_ns, int64_t to_ns, const record_callback& f) const {

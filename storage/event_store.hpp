@@ -177,9 +177,9 @@ public:
   /// (block_codec.hpp's block_views): what queries read. Errors as above.
   status read_block(const block_key& key, const field_projection& projection, block_views& out) const;
 
-  /// Decodes one block as value codes of `fields` (block_codec.hpp's
-  /// block_columns), with timestamps if asked. Errors as above.
-  status read_block_columns(const block_key& key, uint32_t fields, bool timestamps, block_columns& out) const;
+  /// Decodes one block as value codes (block_codec.hpp's block_columns).
+  /// Errors as above.
+  status read_block_columns(const block_key& key, const column_selection& what, block_columns& out) const;
 
   /// Calls `f` for each buffered event with from_ns <= timestamp < to_ns in
   /// key order, zero-copy inside one read transaction. Returns events visited.

@@ -338,4 +338,132 @@ bool property_decoder::next(std::string& out) {
   return true;
 }
 
+bool property_key_reader::open(std::string_view layout, std::string_view dict, std::string_view values,
+                               std::string_view name) {
+  layout_ = column_reader{layout};
+  stream_ = {};
+  key_ = -1;
+  strings_ = 0;
+  escaped_keys_ = false;
+  layout_hits_.clear();
+  column_reader d{dict};
+  uint64_t key_count;
+  if (!d.varint(key_count) || key_count > dict.size())
+    return false;
+  const char* v = values.data();
+  const char* v_end = values.data() + values.size();
+  for (uint64_t k = 0; k < key_count; ++k) {
+    std::string_view key;
+    uint64_t size;
+    if (!d.string(key) || !d.varint(size) || size > size_t(v_end - v))
+      return false;
+    if (key.find('\\') != std::string_view::npos)
+      escaped_keys_ = true;
+    if (key_ < 0 && key == name) {
+      key_ = static_cast<int64_t>(k);
+      stream_ = column_reader{v, v + size};
+    }
+    v += size;
+  }
+  uint64_t layout_count;
+  if (!d.varint(layout_count) || layout_count > dict.size())
+    return false;
+  for (uint64_t l = 0; l < layout_count; ++l) {
+    uint64_t n;
+    if (!d.varint(n) || n > dict.size())
+      return false;
+    uint32_t hits = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+      uint64_t k;
+      if (!d.varint(k) || k >= key_count)
+        return false;
+      hits += int64_t(k) == key_;
+    }
+    layout_hits_.push_back(hits);
+  }
+  return d.at_end() && v == v_end;
+}
+
+bool property_key_reader::read_value(bool keep, key_value& out) {
+  uint8_t tag;
+  if (!stream_.fixed(tag))
+    return false;
+  switch (tag) {
+    case tag_raw:
+    case tag_string: {
+      std::string_view s;
+      if (!stream_.string(s))
+        return false;
+      if (tag == tag_string) {
+        if (keep)
+          out = {key_value::string, strings_, s};
+        ++strings_;
+      } else if (keep) {
+        out = {key_value::other, 0, s};
+      }
+      return true;
+    }
+    case tag_string_ref: {
+      uint64_t i;
+      if (!stream_.varint(i) || i >= strings_)
+        return false;
+      if (keep)
+        out = {key_value::string, static_cast<uint32_t>(i), {}};
+      return true;
+    }
+    case tag_integer: {
+      uint64_t z;
+      if (!stream_.varint(z))
+        return false;
+      if (keep)
+        out = {key_value::other, 0,
+               {number_, size_t(std::to_chars(number_, number_ + 24, unzigzag(z)).ptr - number_)}};
+      return true;
+    }
+    case tag_true: out = keep ? key_value{key_value::other, 0, "true"} : out; return true;
+    case tag_false: out = keep ? key_value{key_value::other, 0, "false"} : out; return true;
+    case tag_null: out = keep ? key_value{key_value::other, 0, "null"} : out; return true;
+    default: break;
+  }
+  if (tag < tag_decimal)
+    return false;
+  size_t frac = (tag - tag_decimal) / 2;
+  bool negative = (tag - tag_decimal) & 1;
+  uint64_t m;
+  if (frac == 0 || frac > max_decimal_digits || !stream_.varint(m))
+    return false;
+  if (!keep)
+    return true;
+  // As property_decoder::append_value writes it: zero-padded so at least
+  // one digit precedes the point ("0.05").
+  char digits[24];
+  size_t n = size_t(std::to_chars(digits, digits + sizeof digits, m).ptr - digits);
+  char* p = number_;
+  if (negative)
+    *p++ = '-';
+  if (n < frac + 1) {
+    size_t pad = frac + 1 - n;
+    std::memset(p, '0', pad);
+    std::memcpy(p + pad, digits, n);
+    n = frac + 1;
+  } else {
+    std::memcpy(p, digits, n);
+  }
+  std::memmove(p + n - frac + 1, p + n - frac, frac);
+  p[n - frac] = '.';
+  out = {key_value::other, 0, {number_, size_t(p - number_) + n + 1}};
+  return true;
+}
+
+bool property_key_reader::next(key_value& out) {
+  uint64_t l;
+  if (!layout_.varint(l) || l >= layout_hits_.size())
+    return false;
+  out = {};
+  for (uint32_t h = 0; h < layout_hits_[l]; ++h)
+    if (!read_value(h == 0, out))
+      return false;
+  return true;
+}
+
 } // namespace cairn::storage::blockfmt

@@ -104,4 +104,43 @@ private:
   std::vector<uint8_t> wanted_; ///< per key: 1 if next() emits it (see select())
 };
 
+/// Reads one key's values from a block's property columns, object by
+/// object, without building the objects: the columnar query path
+/// (block_codec.hpp's block_columns). Only that key's stream is read.
+class property_key_reader {
+public:
+  /// One object's value for the key.
+  struct key_value {
+    enum kind_t : uint8_t { absent, string, other } kind = absent;
+    /// string: the key's n-th distinct string in this block (same n, same string).
+    uint32_t string_number = 0;
+    /// string: the bytes between the quotes (escapes kept); other: the
+    /// JSON text (may view a buffer reused by the next call).
+    std::string_view text;
+  };
+
+  /// Parses the dict column and finds `name` (compared with the raw key
+  /// bytes); false if corrupt. Reuses its buffers between blocks.
+  bool open(std::string_view layout, std::string_view dict, std::string_view values, std::string_view name);
+
+  /// True if some key of the block is written with escapes: it might equal
+  /// the name once unescaped, so the caller cannot trust a miss.
+  bool escaped_keys() const noexcept { return escaped_keys_; }
+
+  /// The next object's first member of the key (later duplicates are
+  /// skipped, as queries read the first); false if corrupt.
+  bool next(key_value& out);
+
+private:
+  bool read_value(bool keep, key_value& out);
+
+  column_reader layout_;
+  column_reader stream_;
+  int64_t key_ = -1; ///< index of the key, -1 if the block lacks it
+  uint32_t strings_ = 0; ///< distinct strings of the key read so far
+  bool escaped_keys_ = false;
+  std::vector<uint32_t> layout_hits_;  ///< per layout: how many times it holds the key
+  char number_[48];
+};
+
 } // namespace cairn::storage::blockfmt

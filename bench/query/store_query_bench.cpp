@@ -53,15 +53,18 @@ public:
         continue;
       if (use_projection_ && req.columns && req.column_chunk) {
         const auto& s = b.summary;
-        const bool ts = req.columns->timestamps || s.min_timestamp < req.from_ns || s.max_timestamp >= req.to_ns;
-        if (auto st = store_.read_block_columns(b.key, req.columns->fields, ts, columns_); !st) {
+        storage::column_selection what = *req.columns;
+        what.timestamps = what.timestamps || s.min_timestamp < req.from_ns || s.max_timestamp >= req.to_ns;
+        if (auto st = store_.read_block_columns(b.key, what, columns_); !st) {
           std::fprintf(stderr, "read_block_columns: %s\n", st.error().to_string().c_str());
           continue;
         }
-        ++blocks_read;
-        if (!req.column_chunk(s, columns_))
-          return;
-        continue;
+        if (columns_.complete()) {
+          ++blocks_read;
+          if (!req.column_chunk(s, columns_))
+            return;
+          continue;
+        }
       }
       const bool project = use_projection_ && req.projection;
       auto st = project ? store_.read_block(b.key, *req.projection, views_) : store_.read_block(b.key, batch_);

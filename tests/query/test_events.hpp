@@ -56,12 +56,15 @@ public:
           (void)views[e].parse(b.record(e).data(), b.record(e).size());
         std::string value;
         REQUIRE(encoder_->encode(views, value));
-        const bool ts = req.columns->timestamps || s.min_timestamp < req.from_ns || s.max_timestamp >= req.to_ns;
-        REQUIRE(storage::decode_block_columns(value, req.columns->fields, ts, columns_));
-        ++column_blocks;
-        if (!req.column_chunk(s, columns_))
-          return;
-        continue;
+        storage::column_selection what = *req.columns;
+        what.timestamps = what.timestamps || s.min_timestamp < req.from_ns || s.max_timestamp >= req.to_ns;
+        REQUIRE(storage::decode_block_columns(value, what, columns_));
+        if (columns_.complete()) {
+          ++column_blocks;
+          if (!req.column_chunk(s, columns_))
+            return;
+          continue;
+        }
       }
       views_.assign(b);
       if (!chunk(&s, views_.views()))

@@ -387,7 +387,7 @@ TEST_CASE_FIXTURE(codec_fixture, "a CBK3 block written before format 4 still dec
   REQUIRE(decode_block(value, assembled, field_projection{}));
   REQUIRE(assembled.size() == batch.size());
   block_columns cols;
-  REQUIRE(decode_block_columns(value, field_bit(field::exception) | field_bit(field::level), true, cols));
+  REQUIRE(decode_block_columns(value, column_selection{field_bit(field::exception) | field_bit(field::level), {}, true}, cols));
   REQUIRE(cols.size() == batch.size());
   make_views();
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -509,7 +509,7 @@ TEST_CASE_FIXTURE(codec_fixture, "damaged column images are refused without read
     if (!st)
       CHECK(st.error().code == errc::corrupt);
     block_columns columns_out;
-    st = decode_block_columns(bad_value, coded_fields_mask, true, columns_out);
+    st = decode_block_columns(bad_value, column_selection{coded_fields_mask, {}, true}, columns_out);
     if (!st)
       CHECK(st.error().code == errc::corrupt);
   }
