@@ -1,5 +1,6 @@
 #include "actors/cluster_gate_actor.hpp"
 
+#include "actors/peer_dialing.hpp"
 #include "actors/replication.hpp"
 #include "actors/retention_actor.hpp"
 
@@ -44,8 +45,42 @@ std::string random_nonce() {
 
 } // namespace
 
-caf::behavior cluster_gate_actor(caf::stateful_actor<cluster_gate_state>* self,
-                                 std::string node_id, std::string key, caf::actor endpoint) {
+namespace {
+
+using gate_ptr = caf::stateful_actor<cluster_gate_state>*;
+
+/// Checks a peer's proof against its outstanding challenge (one attempt per
+/// challenge) and builds the reply: always the same shape, (welcome,
+/// accepted, gate id or reason, gate proof, endpoint), so a blocking peer
+/// matches exactly one signature.
+caf::message check_proof(gate_ptr self, const std::string& peer_id, const std::string& mac,
+                         bool& accepted) {
+  auto& st = self->state;
+  accepted = false;
+  auto it = st.nonces.find(peer_id);
+  if (it == st.nonces.end()) {
+    spdlog::warn("cluster: refused peer {}: proof without a challenge", peer_id);
+    return caf::make_message(welcome_atom::value, false, std::string{"no challenge outstanding"},
+                             std::string{}, caf::actor{});
+  }
+  auto nonce = it->second;
+  st.nonces.erase(it);
+  if (!equal_proofs(mac, cluster_proof(st.key, "peer", nonce, peer_id, st.node_id))) {
+    spdlog::warn("cluster: refused peer {}: wrong cluster key", peer_id);
+    return caf::make_message(welcome_atom::value, false, std::string{"wrong cluster key"},
+                             std::string{}, caf::actor{});
+  }
+  accepted = true;
+  spdlog::info("cluster: peer {} authenticated", peer_id);
+  return caf::make_message(welcome_atom::value, true, st.node_id,
+                           cluster_proof(st.key, "gate", nonce, peer_id, st.node_id),
+                           st.endpoint);
+}
+
+} // namespace
+
+caf::behavior cluster_gate_actor(gate_ptr self, std::string node_id, std::string key,
+                                 caf::actor endpoint) {
   auto& st = self->state;
   st.node_id = std::move(node_id);
   st.key = std::move(key);
@@ -56,28 +91,32 @@ caf::behavior cluster_gate_actor(caf::stateful_actor<cluster_gate_state>* self,
       self->state.nonces[peer_id] = nonce;
       return caf::make_message(challenge_atom::value, nonce, self->state.node_id);
     },
-    // Always the same reply shape: (welcome, accepted, gate id or reason,
-    // gate proof, endpoint); a blocking peer matches exactly one signature.
+    // A peer that hands over its own endpoint: after a good proof this node
+    // uses it instead of dialing the peer back.
+    [=](prove_atom, const std::string& peer_id, const std::string& mac,
+        const std::string& peer_address, const caf::actor& peer_endpoint) -> caf::message {
+      bool accepted = false;
+      auto reply = check_proof(self, peer_id, mac, accepted);
+      if (accepted && peer_endpoint && self->state.connector)
+        self->send(self->state.connector, inbound_atom::value, peer_id, peer_address,
+                   peer_endpoint);
+      return reply;
+    },
+    // Peers that do not hand over their endpoint (older nodes) are welcomed
+    // too; this node then dials them as well.
     [=](prove_atom, const std::string& peer_id, const std::string& mac) -> caf::message {
-      auto& st = self->state;
-      auto it = st.nonces.find(peer_id);
-      if (it == st.nonces.end()) {
-        spdlog::warn("cluster: refused peer {}: proof without a challenge", peer_id);
-        return caf::make_message(welcome_atom::value, false,
-                                 std::string{"no challenge outstanding"}, std::string{},
-                                 caf::actor{});
+      bool accepted = false;
+      return check_proof(self, peer_id, mac, accepted);
+    },
+    [=](attach_atom, const caf::actor& connector) {
+      // Only an actor of this node may attach; the gate is published, so a
+      // remote (or anonymous) sender is refused like any other stranger.
+      auto& sender = self->current_sender();
+      if (!sender || sender->node() != self->node()) {
+        spdlog::warn("cluster: refused an attach not sent from this node");
+        return;
       }
-      auto nonce = it->second;
-      st.nonces.erase(it); // one attempt per challenge
-      if (!equal_proofs(mac, cluster_proof(st.key, "peer", nonce, peer_id, st.node_id))) {
-        spdlog::warn("cluster: refused peer {}: wrong cluster key", peer_id);
-        return caf::make_message(welcome_atom::value, false, std::string{"wrong cluster key"},
-                                 std::string{}, caf::actor{});
-      }
-      spdlog::info("cluster: peer {} authenticated", peer_id);
-      return caf::make_message(welcome_atom::value, true, st.node_id,
-                               cluster_proof(st.key, "gate", nonce, peer_id, st.node_id),
-                               st.endpoint);
+      self->state.connector = connector;
     },
     [=](caf::message& other) -> caf::message {
       spdlog::warn("cluster: refused a message from an unauthenticated peer: {}",
@@ -91,6 +130,11 @@ namespace {
 
 using connector_ptr = caf::stateful_actor<peer_connector_state>*;
 
+/// How long one step of the handshake may take over an established
+/// connection (a round trip; the TLS and BASP handshakes are done by then).
+constexpr auto handshake_step_timeout = std::chrono::seconds(3);
+
+/// Dials `address`, authenticates and records the peer's endpoint.
 void connect_peer(connector_ptr self, const std::string& address) {
   auto& st = self->state;
   auto colon = address.rfind(':');
@@ -109,7 +153,7 @@ void connect_peer(connector_ptr self, const std::string& address) {
   }
   caf::scoped_actor io{self->system()};
   std::string nonce, gate_id, failure;
-  io->request(*gate, std::chrono::seconds(5), hello_atom::value, st.node_id)
+  io->request(*gate, handshake_step_timeout, hello_atom::value, st.cfg.node_id)
     .receive(
       [&](challenge_atom, const std::string& n, const std::string& g) {
         nonce = n;
@@ -120,8 +164,9 @@ void connect_peer(connector_ptr self, const std::string& address) {
     spdlog::warn("cluster: peer {} gave no challenge: {}", address, failure);
     return;
   }
-  auto mac = cluster_proof(st.key, "peer", nonce, st.node_id, gate_id);
-  io->request(*gate, std::chrono::seconds(5), prove_atom::value, st.node_id, mac)
+  auto mac = cluster_proof(st.cfg.key, "peer", nonce, st.cfg.node_id, gate_id);
+  io->request(*gate, handshake_step_timeout, prove_atom::value, st.cfg.node_id, mac,
+              st.cfg.self_address, st.cfg.endpoint)
     .receive(
       [&](welcome_atom, bool accepted, const std::string& text, const std::string& gate_mac,
           const caf::actor& endpoint) {
@@ -129,8 +174,8 @@ void connect_peer(connector_ptr self, const std::string& address) {
           failure = "refused: " + text;
           return;
         }
-        if (text != gate_id ||
-            !equal_proofs(gate_mac, cluster_proof(st.key, "gate", nonce, st.node_id, gate_id))) {
+        if (text != gate_id || !equal_proofs(gate_mac, cluster_proof(st.cfg.key, "gate", nonce,
+                                                                     st.cfg.node_id, gate_id))) {
           failure = "the peer does not hold the cluster key";
           return;
         }
@@ -147,36 +192,77 @@ void connect_peer(connector_ptr self, const std::string& address) {
   }
 }
 
-} // namespace
+/// Whether this tick should dial `address`: always when this node is the
+/// dialer of the pair; otherwise only as the fallback for a peer that never
+/// dialed in, once it has been waited for `inbound_grace`.
+bool should_dial(connector_ptr self, const std::string& address,
+                 std::chrono::steady_clock::time_point now) {
+  auto& st = self->state;
+  if (dials_first(st.cfg.self_address, address))
+    return true;
+  if (st.dialed_in.count(address))
+    return false;
+  auto [it, fresh] = st.waiting_since.emplace(address, now);
+  if (fresh || now - it->second < st.cfg.inbound_grace)
+    return false;
+  // Wait another grace period before the next fallback attempt, so a peer
+  // that comes up now finds this node not dialing at the same instant.
+  it->second = now;
+  spdlog::info("cluster: peer {} has not dialed this node within {} ms; dialing it", address,
+               st.cfg.inbound_grace.count());
+  return true;
+}
 
-static void announce_peers(connector_ptr self) {
+void announce_peers(connector_ptr self) {
   std::vector<caf::actor> endpoints;
   std::vector<std::string> ids; // node id of each endpoint (lag is reported per node)
   for (auto& [address, endpoint] : self->state.endpoints) {
     endpoints.push_back(endpoint);
     ids.push_back(self->state.endpoint_ids[address]);
   }
-  if (self->state.on_peers)
-    self->state.on_peers(endpoints, ids);
-  self->send(self->state.committer, peers_atom::value, std::move(endpoints), std::move(ids));
+  if (self->state.cfg.on_peers)
+    self->state.cfg.on_peers(endpoints, ids);
+  self->send(self->state.cfg.committer, peers_atom::value, std::move(endpoints), std::move(ids));
 }
 
-caf::behavior peer_connector_actor(connector_ptr self, std::string node_id, std::string key,
-                                   std::vector<std::string> peers, caf::actor committer,
-                                   std::function<void(const std::vector<caf::actor>&,
-                                                      const std::vector<std::string>&)>
-                                     on_peers) {
+/// A peer dialed this node and proved the key: use the endpoint it handed
+/// over instead of dialing it back.
+void accept_inbound(connector_ptr self, const std::string& peer_id,
+                    const std::string& advertised, const caf::actor& endpoint) {
   auto& st = self->state;
-  st.on_peers = std::move(on_peers);
-  st.node_id = std::move(node_id);
-  st.key = std::move(key);
-  st.peers = std::move(peers);
-  st.committer = std::move(committer);
+  auto address = match_peer_address(st.cfg.peers, advertised);
+  if (address.empty()) {
+    // Not one of our peers as we spell them: keep dialing our own list.
+    spdlog::debug("cluster: peer {} dialed in from {}, which matches no configured peer",
+                  peer_id, advertised);
+    return;
+  }
+  st.dialed_in.insert(address);
+  st.waiting_since.erase(address);
+  auto it = st.endpoints.find(address);
+  if (it != st.endpoints.end() && it->second == endpoint)
+    return; // already connected to exactly this endpoint
+  if (it != st.endpoints.end())
+    self->demonitor(it->second); // the peer restarted; its old endpoint is gone
+  st.endpoints[address] = endpoint;
+  st.endpoint_ids[address] = peer_id;
+  st.refused.erase(address);
+  self->monitor(endpoint);
+  spdlog::info("cluster: peer {} ({}) dialed in", peer_id, address);
+  announce_peers(self);
+}
+
+} // namespace
+
+caf::behavior peer_connector_actor(connector_ptr self, peer_connector_config cfg) {
+  self->state.cfg = std::move(cfg);
   self->set_down_handler([=](caf::down_msg& down) {
     auto& eps = self->state.endpoints;
     for (auto i = eps.begin(); i != eps.end(); ++i)
       if (i->second.address() == down.source) {
         spdlog::warn("cluster: lost peer at {}", i->first);
+        // Wait for a peer that dials this node again from now on.
+        self->state.waiting_since.erase(i->first);
         eps.erase(i);
         announce_peers(self);
         return;
@@ -184,13 +270,16 @@ caf::behavior peer_connector_actor(connector_ptr self, std::string node_id, std:
   });
   return {
     [=](tick_atom) {
-      auto before = self->state.endpoints.size();
-      for (const auto& p : self->state.peers)
-        if (!self->state.endpoints.count(p))
+      auto before = self->state.endpoints;
+      auto now = std::chrono::steady_clock::now();
+      for (const auto& p : self->state.cfg.peers)
+        if (!self->state.endpoints.count(p) && should_dial(self, p, now))
           connect_peer(self, p);
-      if (self->state.endpoints.size() != before)
+      if (self->state.endpoints != before)
         announce_peers(self);
     },
+    [=](inbound_atom, const std::string& peer_id, const std::string& address,
+        const caf::actor& endpoint) { accept_inbound(self, peer_id, address, endpoint); },
   };
 }
 

@@ -245,7 +245,11 @@ int run_command(int argc, char** argv) {
   limits.max_target_bytes = static_cast<size_t>(cfg.get_int("api.maxUrlBytes"));
   auto view = std::make_shared<cluster_view>();
   net::forward_policy forward;
-  forward.timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
+  // Upstream timeouts: a forwarded query may run for query.timeoutMs (plus a
+  // margin for its answer); other calls finish within the command deadline.
+  // A leader that loses its lease meanwhile is abandoned sooner (net/proxy).
+  forward.read_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs") + 5000);
+  forward.write_timeout = std::chrono::milliseconds(cfg.get_int("cluster.commandDeadlineMs"));
   forward.budget = std::chrono::milliseconds(cfg.get_int("cluster.leaseMs") +
                                              2 * cfg.get_int("cluster.tickMs"));
   forward.retry_every = std::chrono::milliseconds(std::max<int64_t>(20, tick.count() / 4));
@@ -331,12 +335,21 @@ int run_command(int argc, char** argv) {
                    sys.has_openssl_manager() ? " (TLS)" : "");
       co.self.cluster_uri = host + ":" + std::to_string(*published);
     }
-    auto connector = sys.spawn<caf::detached>(peer_connector_actor, identity.id, cluster_key,
-                                              cfg.get_list("cluster.peers"), committer,
-                                              [query_peers](const std::vector<caf::actor>& p,
-                                                            const std::vector<std::string>& ids) {
-                                                query_peers->set_peers(p, ids);
-                                              });
+    peer_connector_config pc;
+    pc.node_id = identity.id;
+    pc.key = cluster_key;
+    pc.self_address = published ? co.self.cluster_uri : std::string{};
+    pc.peers = cfg.get_list("cluster.peers");
+    pc.endpoint = endpoint;
+    pc.committer = committer;
+    pc.on_peers = [query_peers](const std::vector<caf::actor>& p,
+                                const std::vector<std::string>& ids) {
+      query_peers->set_peers(p, ids);
+    };
+    pc.inbound_grace = std::max(std::chrono::milliseconds(5000), 5 * tick);
+    auto connector = sys.spawn<caf::detached>(peer_connector_actor, std::move(pc));
+    // Peers that dial this node hand their endpoint to the connector.
+    caf::scoped_actor{sys}->send(gate, attach_atom::value, connector);
     cluster_actors = {endpoint, gate, connector};
   }
   auto node = sys.spawn(node_actor, identity.id, dispatcher, committer,
