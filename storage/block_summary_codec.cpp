@@ -1,5 +1,7 @@
 #include "storage/block_summary_codec.hpp"
 
+#include "storage/json_scan.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -138,6 +140,13 @@ void summary_builder::add_tokens(std::string_view text) {
 void summary_builder::add_json(std::string_view json, std::string_view prefix) {
   if (json.empty())
     return;
+  // The decoders write compact JSON: without escapes it can be walked in
+  // place, no copy and no parse. Anything else goes through simdjson.
+  if (json.find('\\') == std::string_view::npos) {
+    path_.assign(prefix);
+    if (walk_compact(json))
+      return;
+  }
   // simdjson needs SIMDJSON_PADDING readable bytes past the end: copy into a
   // reused padded buffer rather than letting the parser allocate.
   padded_.assign(json);
@@ -147,6 +156,51 @@ void summary_builder::add_json(std::string_view json, std::string_view prefix) {
     return; // decoders only store valid JSON; a bad object just adds nothing
   path_.assign(prefix);
   walk(root);
+}
+
+bool summary_builder::walk_compact(std::string_view v) {
+  if (v.empty())
+    return false;
+  switch (v.front()) {
+    case '{': {
+      bool failed = false;
+      bool ok = blockfmt::for_each_member(v, [&](std::string_view key, std::string_view value) {
+        size_t keep = path_.size();
+        if (!path_.empty())
+          path_.push_back('.');
+        path_.append(key);
+        names_.insert(hash_bytes(path_));
+        failed = !walk_compact(value);
+        path_.resize(keep);
+        return !failed;
+      });
+      return ok && !failed;
+    }
+    case '[': {
+      size_t i = 1;
+      if (v.size() < 2 || v.back() != ']')
+        return false;
+      if (v.size() == 2)
+        return true;
+      for (;;) {
+        size_t n = blockfmt::json_value_extent(v.substr(i, v.size() - 1 - i));
+        if (n == 0 || !walk_compact(v.substr(i, n)))
+          return false;
+        i += n;
+        if (i == v.size() - 1)
+          return true;
+        if (v[i] != ',')
+          return false;
+        ++i;
+      }
+    }
+    case '"':
+      if (v.size() < 2 || v.back() != '"')
+        return false;
+      add_tokens(v.substr(1, v.size() - 2));
+      return true;
+    default: return true; // numbers and literals add nothing
+  }
 }
 
 void summary_builder::walk(simdjson::dom::element e) {

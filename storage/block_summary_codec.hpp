@@ -82,6 +82,10 @@ public:
 private:
   void add_json(std::string_view json, std::string_view prefix);
   void walk(simdjson::dom::element e);
+  /// Walks compact JSON text (no whitespace between tokens, no backslash
+  /// anywhere: raw keys and strings are their unescaped selves); false if
+  /// `v` is not in that form (what was added by then is still true data).
+  bool walk_compact(std::string_view v);
   void add_tokens(std::string_view text);
 
   block_summary s_;

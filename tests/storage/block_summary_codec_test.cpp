@@ -157,3 +157,65 @@ TEST_CASE_FIXTURE(summary_fixture, "repeated templates, exceptions, resources an
 }
 
 }
+
+TEST_SUITE("storage.block_summary_codec") {
+
+TEST_CASE_FIXTURE(summary_fixture, "compact JSON walked in place gives the same summary as parsed JSON") {
+  // The same properties compact (walked in place) and with spaces (not
+  // compact: parsed by simdjson) must give identical blooms; escaped text
+  // always takes the parser.
+  const char* docs[] = {
+    R"({"User":"Alice Smith","Ip":"10.0.0.1","Http":{"Method":"GET","Status":200,"Path":"/api/Orders/42"}})",
+    R"({"Items":[{"Sku":"A-1","Qty":2},{"Sku":"B-2","Tags":["red","Big"]}],"Total":12.5,"Ok":true,"N":null})",
+    R"({"Empty":{},"EmptyList":[],"Nested":[[1,"x y"],[{"Deep":{"Er":"ZZ top"}}]],"Neg":-1.5e3})",
+    R"({"Unicode":"Grüße aus Köln","Dotted.Name":"v"})",
+  };
+  auto spaced = [](std::string s) {
+    std::string out;
+    bool in_string = false;
+    for (char c : s) {
+      out.push_back(c);
+      if (c == '"')
+        in_string = !in_string;
+      else if (!in_string && (c == ':' || c == ',' || c == '[' || c == '{'))
+        out.push_back(' ');
+    }
+    return out;
+  };
+  for (const char* d : docs) {
+    event_spec e;
+    e.properties = d;
+    e.resource = R"({"service":{"name":"Checkout Svc"}})";
+    batch.clear();
+    add_event(batch, e);
+    auto compact = summarize();
+    e.properties = spaced(d);
+    e.resource = spaced(e.resource);
+    batch.clear();
+    add_event(batch, e);
+    auto parsed = summarize();
+    std::string a, b;
+    serialize_summary(compact, 0, 0, a);
+    serialize_summary(parsed, 0, 0, b);
+    CHECK_MESSAGE(a == b, d);
+  }
+  event_spec e;
+  e.properties = R"({"Quote":"say \"Hello\" now","Tab\tKey":"x\ny"})";
+  batch.clear();
+  add_event(batch, e);
+  auto s = summarize();
+  CHECK(s.tokens.may_contain("hello"));
+  CHECK(s.tokens.may_contain("now"));
+  CHECK(s.tokens.may_contain("y"));
+  CHECK(s.names.may_contain("Tab\tKey"));
+  CHECK_FALSE(s.tokens.may_contain("nnow"));
+  event_spec compact;
+  batch.clear();
+  add_event(batch, compact);
+  auto c = summarize();
+  CHECK(c.names.may_contain("Http.Method"));
+  CHECK(c.tokens.may_contain("get"));
+  CHECK(c.tokens.may_contain("10"));
+}
+
+}
