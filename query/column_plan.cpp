@@ -47,6 +47,12 @@ private:
       case ast_kind::free_text:
       case ast_kind::wildcard:
       case ast_kind::slot: return false;
+      case ast_kind::member:
+        // `a.b` on a property also reads the flat key "a.b" (the compiler
+        // joins member runs for OTLP-style names): two properties.
+        if (starts_at_property(n))
+          return false;
+        break;
       case ast_kind::property: found = property_source(n->text); break;
       case ast_kind::builtin: {
         auto b = find_builtin(n->text);
@@ -66,6 +72,12 @@ private:
       if (!walk(k.get(), source))
         return false;
     return true;
+  }
+
+  static bool starts_at_property(const ast_node* n) {
+    while ((n->kind == ast_kind::member || n->kind == ast_kind::index) && !n->kids.empty())
+      n = n->kids[0].get();
+    return n->kind == ast_kind::property;
   }
 
   int property_source(const std::string& name) {
