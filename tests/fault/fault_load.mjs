@@ -16,6 +16,12 @@
 //     timeout). Writes OUT_DIR/summary.json at exit.
 //
 //   Env CAIRN_API_KEY: an API key sent with every request.
+//   Env LOAD_PACING=schedule: open-loop pacing for rate measurements
+//     (bench/sustained): request k is due at start + k / RATE seconds,
+//     whichever worker is free takes the next due request, and a worker that
+//     falls behind sends at once until it is back on schedule. The default
+//     (closed loop: each worker waits CONNECTIONS / RATE seconds minus its
+//     last latency) loses rate whenever latency exceeds that interval.
 //
 //   node fault_load.mjs check URLS ACKED_FILE BATCH
 //     Reads every event back (GET /api/events, paged) from the first node that
@@ -64,6 +70,12 @@ async function load() {
   const connections = Number(connText);
   const size = Number(batchText);
   const interval = (1000 * connections) / Number(rateText); // per worker
+  const scheduled = process.env.LOAD_PACING === 'schedule';
+  const period = 1000 / Number(rateText); // between due times, all workers together
+  const startedAt = Date.now();
+  let due = 0; // next request's number on the open-loop schedule
+  let lastLate = 0; // how late (ms) the latest request started
+  let maxLate = 0;
   const statuses = {};
   const latencies = [];
   let next = 0;
@@ -73,6 +85,13 @@ async function load() {
   const worker = async (w) => {
     let node = w % urls.length;
     while (!stopping && !existsSync(stopFile)) {
+      if (scheduled) {
+        const wait = startedAt + (due++) * period - Date.now();
+        if (wait > 0) await sleep(wait);
+        lastLate = Math.max(0, -wait);
+        maxLate = Math.max(maxLate, lastLate);
+        if (stopping || existsSync(stopFile)) break;
+      }
       const batch = next++;
       const started = Date.now();
       let status = 0;
@@ -93,7 +112,7 @@ async function load() {
         appendFileSync(`${out}/acked`, `${batch}\n`);
         latencies.push(end - started);
         const wait = interval - (end - started);
-        if (wait > 0) await sleep(wait);
+        if (!scheduled && wait > 0) await sleep(wait);
       } else {
         try { urls = readUrls(); } catch { /* being rewritten: keep the old list */ }
         node = (node + 1) % urls.length;
@@ -103,8 +122,13 @@ async function load() {
   };
   await Promise.all(Array.from({ length: connections }, (_, w) => worker(w)));
   latencies.sort((a, b) => a - b);
+  const elapsed = (Date.now() - startedAt) / 1000;
   const summary = {
     attempts: next, acked_batches: latencies.length, statuses,
+    elapsed_s: elapsed, attempts_per_s: next / elapsed,
+    // Open loop: how late requests started (the generator keeps up when the
+    // last one was on time).
+    ...(scheduled ? { late_ms: { last: lastLate, max: maxLate } } : {}),
     latency_ms: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) || 0 },
   };
   writeFileSync(`${out}/summary.json`, JSON.stringify(summary));
