@@ -117,6 +117,18 @@ std::optional<column_plan> plan_columns(const ast_node* where, const std::vector
     if (!s)
       return std::nullopt;
     p.arg_sources.push_back(*s);
+    p.arg_is_property.push_back(agg_args[a] && agg_args[a]->kind == ast_kind::property);
+  }
+  // Properties read only as bare aggregate arguments may skip number text.
+  for (size_t i = 0; i < p.properties.size() && i < 64; ++i) {
+    const int source = int(storage::field_count + i);
+    bool bare_only = p.where_source != source;
+    for (int k : p.key_sources)
+      bare_only = bare_only && k != source;
+    for (size_t a = 0; a < aggs.size(); ++a)
+      bare_only = bare_only && (p.arg_sources[a] != source || p.arg_is_property[a]);
+    if (bare_only)
+      p.numeric_properties |= uint64_t(1) << i;
   }
   auto add = [&](int s) {
     if (s >= 0 && s < int(storage::field_count))

@@ -33,6 +33,12 @@ struct column_plan {
   int where_source = no_source;
   std::vector<int> key_sources; ///< per group key
   std::vector<int> arg_sources; ///< per aggregate (count(*): no_source)
+  /// Per aggregate: its argument is just a property name, so its value is
+  /// the property's value (numbers straight from the block as doubles).
+  std::vector<bool> arg_is_property;
+  /// Bit i: properties[i] is read only as such bare arguments
+  /// (storage::column_selection::numeric_properties).
+  uint64_t numeric_properties = 0;
 };
 
 /// The column plan of an aggregate select, or nullopt if it does not

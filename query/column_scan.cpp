@@ -25,6 +25,7 @@ column_scanner::column_scanner(const query_plan& plan, partial_result& out, std:
   selection_.fields = columns_.fields;
   selection_.properties = columns_.properties;
   selection_.timestamps = width != 0;
+  selection_.numeric_properties = columns_.numeric_properties;
   arg_values_.resize(plan.aggs.size());
   arg_codes_.resize(plan.aggs.size());
 }
@@ -49,6 +50,21 @@ const uint32_t* column_scanner::eval_per_value(const storage::block_columns& blo
   for (auto text : values_of(block, source))
     out.push_back(eval_on(e, source, text).persist(block_text_));
   return codes_of(block, source).data();
+}
+
+const uint32_t* column_scanner::property_values(const storage::block_columns& block, const expr_node& e, int source,
+                                                std::vector<value>& out) {
+  const size_t p = size_t(source) - storage::field_count;
+  const auto numbers = block.property_numbers(p);
+  if (numbers.empty())
+    return eval_per_value(block, e, source, out);
+  // The numbers as the property's value directly; the rest as evaluated.
+  const auto texts = block.property_values(p);
+  out.clear();
+  out.push_back(value{});
+  for (size_t c = 1; c < texts.size(); ++c)
+    out.push_back(numbers[c] == numbers[c] ? value::of(numbers[c]) : eval_on(e, source, texts[c]).persist(block_text_));
+  return block.property_codes(p).data();
 }
 
 size_t column_scanner::group_of(uint32_t c0, uint32_t c1, int64_t bucket) {
@@ -98,7 +114,9 @@ void column_scanner::add_block(const storage::block_columns& block, query_stats&
     for (size_t a = 0; a < na; ++a) {
       arg_values_[a].clear();
       arg_codes_[a] = nullptr;
-      if (plan_.aggs[a].arg)
+      if (columns_.arg_is_property[a])
+        arg_codes_[a] = property_values(block, *plan_.aggs[a].arg, columns_.arg_sources[a], arg_values_[a]);
+      else if (plan_.aggs[a].arg)
         arg_codes_[a] = eval_per_value(block, *plan_.aggs[a].arg, columns_.arg_sources[a], arg_values_[a]);
       else
         arg_values_[a].push_back(value{});

@@ -54,6 +54,10 @@ private:
   /// (one value if the source is none), kept until the next block.
   const uint32_t* eval_per_value(const storage::block_columns& block, const expr_node& e, int source,
                                  std::vector<value>& out);
+  /// As eval_per_value for an argument that is just property `source`,
+  /// taking its numbers as decoded.
+  const uint32_t* property_values(const storage::block_columns& block, const expr_node& e, int source,
+                                  std::vector<value>& out);
   size_t group_of(uint32_t c0, uint32_t c1, int64_t bucket);
 
   const query_plan& plan_;

@@ -11,6 +11,7 @@
 #include <bit>
 #include <unordered_map>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 namespace cairn::storage {
@@ -625,13 +626,18 @@ bool shredded_columns_present(const located_block& b) { return b.version >= 2; }
 /// Returns false with `complete` cleared if the block cannot be read so.
 status decode_property_codes(located_block& b, const std::vector<uint8_t>& shapes, std::string_view name,
                              property_key_reader& reader, column_reader fields_lengths, column_reader fields_data,
-                             auto& pc, bool& complete) {
+                             bool numeric, auto& pc, bool& complete) {
   const uint32_t n = b.count;
   pc.codes.assign(n, 0);
   pc.spans.assign(1, {0, 0});
+  pc.numbers.clear();
+  if (numeric)
+    pc.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
   pc.string_codes.clear();
   pc.text.clear();
-  auto add = [&](std::string_view text, bool quoted) {
+  auto add = [&](std::string_view text, bool quoted, double number = std::numeric_limits<double>::quiet_NaN()) {
+    if (numeric)
+      pc.numbers.push_back(number);
     pc.spans.emplace_back(static_cast<uint32_t>(pc.text.size()), static_cast<uint32_t>(text.size() + 2 * quoted));
     if (quoted)
       pc.text.push_back('"');
@@ -650,7 +656,7 @@ status decode_property_codes(located_block& b, const std::vector<uint8_t>& shape
   property_key_reader::key_value kv;
   for (uint32_t i = 0; i < n && complete; ++i) {
     if (shredding && (shapes[i] & shape_shredded)) {
-      if (!reader.next(kv))
+      if (!reader.next(kv, !numeric))
         return corrupt("property columns");
       if (kv.kind == property_key_reader::key_value::string) {
         if (kv.string_number == pc.string_codes.size())
@@ -659,7 +665,7 @@ status decode_property_codes(located_block& b, const std::vector<uint8_t>& shape
           return corrupt("property strings");
         pc.codes[i] = pc.string_codes[kv.string_number];
       } else if (kv.kind == property_key_reader::key_value::other) {
-        pc.codes[i] = add(kv.text, false);
+        pc.codes[i] = add(kv.text, false, kv.number);
       }
       continue;
     }
@@ -774,7 +780,8 @@ status decode_block_columns(std::string_view value, const column_selection& what
         return corrupt("fixed columns");
     for (size_t p = 0; p < what.properties.size() && out.complete_; ++p)
       if (auto st = decode_property_codes(b, shapes, what.properties[p], reader, b.cols[col_lengths + props_index],
-                                          b.cols[col_data + props_index], out.props_[p], out.complete_);
+                                          b.cols[col_data + props_index], (what.numeric_properties >> p) & 1,
+                                          out.props_[p], out.complete_);
           !st)
         return st;
   }

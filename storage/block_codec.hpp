@@ -189,6 +189,9 @@ struct column_selection {
   uint32_t fields = 0;                      ///< within coded_fields_mask
   std::span<const std::string> properties;  ///< top-level property names
   bool timestamps = false;
+  /// Bit i: property i's numbers come as doubles (property_numbers), with
+  /// no text, when they convert exactly; its other values keep their text.
+  uint64_t numeric_properties = 0;
 };
 
 /// A decoded block as value codes: for each asked field, one code per event
@@ -217,6 +220,10 @@ public:
   std::span<const uint32_t> property_codes(size_t i) const noexcept { return props_[i].codes; }
   /// JSON texts of the i-th asked property's values by code ([0] empty).
   std::span<const std::string_view> property_values(size_t i) const noexcept { return props_[i].values; }
+  /// For a property asked as numeric: its values by code as doubles, NaN
+  /// where the value is not such a number (its text is then in
+  /// property_values); empty for the other properties.
+  std::span<const double> property_numbers(size_t i) const noexcept { return props_[i].numbers; }
   /// Event timestamps in block order; empty unless asked for.
   std::span<const int64_t> timestamps() const noexcept { return timestamps_; }
 
@@ -225,6 +232,7 @@ private:
   struct property_column {
     std::vector<uint32_t> codes;
     std::vector<std::string_view> values;
+    std::vector<double> numbers;
     std::vector<std::pair<uint32_t, uint32_t>> spans; ///< values as [offset, size) in text while decoding
     std::vector<uint32_t> string_codes;                ///< per string number of the block: its code
     std::string text;

@@ -384,7 +384,7 @@ bool property_key_reader::open(std::string_view layout, std::string_view dict, s
   return d.at_end() && v == v_end;
 }
 
-bool property_key_reader::read_value(bool keep, key_value& out) {
+bool property_key_reader::read_value(bool keep, bool render_numbers, key_value& out) {
   uint8_t tag;
   if (!stream_.fixed(tag))
     return false;
@@ -415,9 +415,12 @@ bool property_key_reader::read_value(bool keep, key_value& out) {
       uint64_t z;
       if (!stream_.varint(z))
         return false;
-      if (keep)
-        out = {key_value::other, 0,
-               {number_, size_t(std::to_chars(number_, number_ + 24, unzigzag(z)).ptr - number_)}};
+      if (!keep)
+        return true;
+      // An int64 converts to the nearest double, as parsing its digits does.
+      out = {key_value::other, 0, {}, static_cast<double>(unzigzag(z))};
+      if (render_numbers)
+        out.text = {number_, size_t(std::to_chars(number_, number_ + 24, unzigzag(z)).ptr - number_)};
       return true;
     }
     case tag_true: out = keep ? key_value{key_value::other, 0, "true"} : out; return true;
@@ -434,6 +437,20 @@ bool property_key_reader::read_value(bool keep, key_value& out) {
     return false;
   if (!keep)
     return true;
+  // m / 10^frac is correctly rounded when both are exact doubles (m < 2^53,
+  // frac <= 22), so it equals parsing the decimal text.
+  static constexpr double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  double number = std::numeric_limits<double>::quiet_NaN();
+  if (m < (uint64_t(1) << 53) && frac <= 22) {
+    number = static_cast<double>(m) / powers[frac];
+    if (negative)
+      number = -number;
+  }
+  if (!render_numbers && number == number) {
+    out = {key_value::other, 0, {}, number};
+    return true;
+  }
   // As property_decoder::append_value writes it: zero-padded so at least
   // one digit precedes the point ("0.05").
   char digits[24];
@@ -451,17 +468,17 @@ bool property_key_reader::read_value(bool keep, key_value& out) {
   }
   std::memmove(p + n - frac + 1, p + n - frac, frac);
   p[n - frac] = '.';
-  out = {key_value::other, 0, {number_, size_t(p - number_) + n + 1}};
+  out = {key_value::other, 0, {number_, size_t(p - number_) + n + 1}, number};
   return true;
 }
 
-bool property_key_reader::next(key_value& out) {
+bool property_key_reader::next(key_value& out, bool render_numbers) {
   uint64_t l;
   if (!layout_.varint(l) || l >= layout_hits_.size())
     return false;
   out = {};
   for (uint32_t h = 0; h < layout_hits_[l]; ++h)
-    if (!read_value(h == 0, out))
+    if (!read_value(h == 0, render_numbers, out))
       return false;
   return true;
 }

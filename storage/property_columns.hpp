@@ -33,6 +33,7 @@
 #include "storage/json_scan.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -115,8 +116,12 @@ public:
     /// string: the key's n-th distinct string in this block (same n, same string).
     uint32_t string_number = 0;
     /// string: the bytes between the quotes (escapes kept); other: the
-    /// JSON text (may view a buffer reused by the next call).
+    /// JSON text (may view a buffer reused by the next call). Empty for a
+    /// number when next() was told not to render numbers.
     std::string_view text;
+    /// other: the value as a double if it is an integer or decimal that
+    /// converts exactly as parsing its text would (correctly rounded), else NaN.
+    double number = std::numeric_limits<double>::quiet_NaN();
   };
 
   /// Parses the dict column and finds `name` (compared with the raw key
@@ -128,11 +133,12 @@ public:
   bool escaped_keys() const noexcept { return escaped_keys_; }
 
   /// The next object's first member of the key (later duplicates are
-  /// skipped, as queries read the first); false if corrupt.
-  bool next(key_value& out);
+  /// skipped, as queries read the first); false if corrupt. Numbers that
+  /// have a `number` get no text unless `render_numbers`.
+  bool next(key_value& out, bool render_numbers = true);
 
 private:
-  bool read_value(bool keep, key_value& out);
+  bool read_value(bool keep, bool render_numbers, key_value& out);
 
   column_reader layout_;
   column_reader stream_;

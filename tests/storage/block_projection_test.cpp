@@ -4,6 +4,8 @@
 #include "tests/storage/store_fixture.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -237,6 +239,29 @@ TEST_CASE("property codes give each event the JSON text of its first member of t
     auto users = cols.property_values(0);
     CHECK(std::count(users.begin(), users.end(), std::string_view{"\"alice\""}) == 1);
   }
+  // Asked as numeric, numbers come as the doubles their text parses to.
+  column_selection numeric{0, names, false};
+  numeric.numeric_properties = ~uint64_t(0);
+  REQUIRE(decode_block_columns(value, numeric, cols));
+  size_t as_numbers = 0;
+  for (size_t p = 0; p < names.size(); ++p) {
+    auto codes = cols.property_codes(p);
+    auto numbers = cols.property_numbers(p);
+    auto values = cols.property_values(p);
+    REQUIRE(numbers.size() == values.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto want = blockfmt::find_member(views[i].get(field::properties), names[p]).value_or("");
+      if (numbers[codes[i]] == numbers[codes[i]]) {
+        double parsed = 0;
+        REQUIRE(std::from_chars(want.data(), want.data() + want.size(), parsed).ec == std::errc{});
+        CHECK_MESSAGE(std::memcmp(&parsed, &numbers[codes[i]], sizeof parsed) == 0, names[p], " = ", want);
+        ++as_numbers;
+      } else {
+        CHECK_MESSAGE(values[codes[i]] == want, "event ", i, " property ", names[p]);
+      }
+    }
+  }
+  CHECK(as_numbers > 1000);
 }
 
 TEST_CASE("a block with an escaped key or a spaced object cannot be read as property codes") {
