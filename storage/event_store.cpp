@@ -1064,6 +1064,40 @@ status event_store::read_block_columns(const block_key& key, const column_select
                           [&](std::string_view value) { return decode_block_columns(value, what, out); });
 }
 
+result<uint64_t> event_store::scan_buffer_after(
+  uint64_t after_id, const std::function<bool(uint64_t, std::string_view)>& f) const {
+  lmdb_txn txn;
+  if (auto st = txn.begin(impl_->env, true, "scan_buffer_after"); !st)
+    return std::move(st).error();
+  lmdb_cursor cur;
+  if (auto st = cur.open(txn.get(), impl_->batches_db, "scan_buffer_after"); !st)
+    return std::move(st).error();
+  uint64_t n = 0;
+  MDB_val k, v;
+  int rc = cur.get(k, v, MDB_FIRST);
+  for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+    buffer_batch_view b;
+    if (!b.parse_head(to_view(v)))
+      return store_error{errc::corrupt, "scan_buffer_after: buffer batch"};
+    if (b.head().max_id <= after_id)
+      continue;
+    if (!b.parse(to_view(v)))
+      return store_error{errc::corrupt, "scan_buffer_after: buffer batch"};
+    for (uint32_t i = 0; i < b.size(); ++i) {
+      auto r = b.record(i);
+      auto id = key_of_record(r).id;
+      if (id <= after_id)
+        continue;
+      ++n;
+      if (!f(id, r))
+        return n;
+    }
+  }
+  if (rc != MDB_NOTFOUND)
+    return lmdb_error(rc, "scan_buffer_after: scan buffer");
+  return n;
+}
+
 result<uint64_t> event_store::scan_buffer(int64_t from_ns, int64_t to_ns, const record_callback& f) const {
   if (from_ns >= to_ns)
     return uint64_t{0};

@@ -185,6 +185,15 @@ public:
   /// key order, zero-copy inside one read transaction. Returns events visited.
   result<uint64_t> scan_buffer(int64_t from_ns, int64_t to_ns, const record_callback& f) const;
 
+  /// Calls f(id, record bytes) for each buffered event with id > after_id,
+  /// in commit order (NOT sorted), zero-copy inside one read transaction;
+  /// batches wholly at or below after_id are skipped by their header. For
+  /// replication paging by id (actors/replication.cpp collect_after), which
+  /// would otherwise sort the whole buffer per page. `f` returns false to
+  /// stop. Returns events delivered.
+  result<uint64_t> scan_buffer_after(uint64_t after_id,
+                                     const std::function<bool(uint64_t, std::string_view)>& f) const;
+
   /// A copy of the record with this id; not_found if absent.
   result<std::string> get_by_id(uint64_t id) const;
 
