@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <unordered_set>
 
 namespace cairn {
@@ -341,6 +342,9 @@ std::pair<uint64_t, std::string> apply_shard_copy(self_ptr self, storage::record
   return {stored, error};
 }
 
+/// Events per pull page (a few MB of records per message).
+constexpr uint32_t pull_page_events = 50000;
+
 /// Pulls what this node lacks from `sources` (every reachable peer for a
 /// new leader before it activates; one holder of every shard for a follower
 /// that connects). Every source is asked from the same starting point and
@@ -355,38 +359,51 @@ void pull_from_peers(self_ptr self, const std::vector<caf::actor>& sources) {
   merge_state merge;
   if (auto stats = st.store->stats())
     merge.store_next_before = stats->next_id;
+  // One source: its pages are ascending and disjoint, nothing to dedupe
+  // across sources (the per-id merge set is skipped).
+  merge_state* dedupe = sources.size() > 1 ? &merge : nullptr;
+  auto ask = [&](const caf::actor& peer, uint64_t after) {
+    return io->request(peer, st.options.replication_timeout, pull_atom::value, st.epoch, after,
+                       pull_page_events);
+  };
   for (const auto& peer : sources) {
-    uint64_t after = start;
-    for (int round = 0; round < 100000; ++round) {
+    // Pipelined: the next page is asked for as soon as a page arrives, so
+    // the peer collects it while this node stores the one before (the
+    // durable append waits on the disk).
+    std::optional<decltype(ask(peer, 0))> pending{ask(peer, start)};
+    for (int round = 0; round < 100000 && pending; ++round) {
+      storage::record_batch got;
       bool more = false;
       bool ok = false;
-      io->request(peer, st.options.replication_timeout, pull_atom::value, st.epoch, after,
-                  uint32_t{20000})
-        .receive(
-          [&](const std::string& bytes, bool m) {
-            storage::record_batch got;
-            got.bytes = bytes;
-            if (!index_records(got)) {
-              spdlog::error("replication: a peer sent malformed records");
-              return;
-            }
-            if (got.empty())
-              return;
-            auto [stored, err] = apply_shard_copy(self, got, &merge);
-            if (!err.empty())
-              spdlog::error("replication: cannot store pulled events: {}", err);
-            else if (stored)
-              spdlog::info("replication: pulled {} events from a peer", stored);
-            after = record_id(got.record(got.size() - 1));
-            end = std::max(end, after + 1);
-            more = m && err.empty();
-            ok = true;
-          },
-          [&](caf::error& e) {
-            spdlog::warn("replication: pull from a peer failed: {}", to_string(e));
-          });
-      if (!ok || !more)
+      pending->receive(
+        [&](std::string& bytes, bool m) {
+          got.bytes = std::move(bytes);
+          more = m;
+          ok = true;
+        },
+        [&](caf::error& e) {
+          spdlog::warn("replication: pull from a peer failed: {}", to_string(e));
+        });
+      pending.reset();
+      if (!ok)
         break;
+      if (!index_records(got)) {
+        spdlog::error("replication: a peer sent malformed records");
+        break;
+      }
+      if (got.empty())
+        break;
+      auto last = record_id(got.record(got.size() - 1));
+      if (more)
+        pending.emplace(ask(peer, last));
+      auto [stored, err] = apply_shard_copy(self, got, dedupe);
+      if (!err.empty()) {
+        spdlog::error("replication: cannot store pulled events: {}", err);
+        break; // a reply still in flight is dropped with the scoped actor
+      }
+      if (stored)
+        spdlog::debug("replication: pulled {} events from a peer", stored);
+      end = std::max(end, last + 1);
     }
   }
   spdlog::info("replication: pulled from {} peer(s) after id {}: position {} -> {}",

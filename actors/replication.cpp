@@ -32,8 +32,12 @@ uint64_t id_of(std::string_view record) {
 
 } // namespace
 
-bool collect_after(const storage::event_store& store, uint64_t after_id, size_t max_events,
-                   storage::record_batch& out) {
+namespace {
+
+/// One attempt of collect_after (below); reads blocks and buffer in
+/// separate read transactions.
+bool collect_once(const storage::event_store& store, uint64_t after_id, size_t max_events,
+                  storage::record_batch& out) {
   // Pages by id: blocks whose id range reaches past after_id are read in
   // ascending order of their lowest id, and reading stops once max_events
   // candidates are held and the next block starts above the max_events-th
@@ -83,11 +87,29 @@ bool collect_after(const storage::event_store& store, uint64_t after_id, size_t 
       }
     }
   }
-  (void)store.scan_buffer(all_from, all_to, [&](const storage::record_view& v) {
-    if (v.id() > after_id)
-      keep(v.id(), v.bytes());
+  // The buffer: its ids first (no copy), so only records that can be in
+  // the page are copied (a buffer of 100k events while indexing lags would
+  // otherwise be copied whole for every page).
+  std::vector<uint64_t> ids;
+  ids.reserve(found.size());
+  for (const auto& c : found)
+    ids.push_back(c.id);
+  const size_t from_blocks = ids.size();
+  (void)store.scan_buffer_after(after_id, [&](uint64_t id, std::string_view) {
+    ids.push_back(id);
     return true;
   });
+  uint64_t bound = UINT64_MAX; // the page's highest possible id
+  if (max_events > 0 && ids.size() > max_events) {
+    std::nth_element(ids.begin(), ids.begin() + (max_events - 1), ids.end());
+    bound = ids[max_events - 1];
+  }
+  if (ids.size() > from_blocks)
+    (void)store.scan_buffer_after(after_id, [&](uint64_t id, std::string_view r) {
+      if (id <= bound)
+        keep(id, r);
+      return true;
+    });
   std::sort(found.begin(), found.end(), by_id);
   found.erase(std::unique(found.begin(), found.end(),
                           [](const candidate& a, const candidate& b) { return a.id == b.id; }),
@@ -98,7 +120,26 @@ bool collect_after(const storage::event_store& store, uint64_t after_id, size_t 
     out.offsets.push_back(static_cast<uint32_t>(out.bytes.size()));
     out.bytes.append(arena, found[i].offset, found[i].size);
   }
-  return found.size() > n || blocks_left;
+  return found.size() > n || blocks_left || ids.size() > n;
+}
+
+} // namespace
+
+bool collect_after(const storage::event_store& store, uint64_t after_id, size_t max_events,
+                   storage::record_batch& out) {
+  // Blocks and buffer are read in separate transactions: an index pass
+  // committed in between moves events out of the buffer after the block
+  // list was taken, and they would be missed (a hole the caller's position
+  // then skips for good). The model number moves with every index or
+  // retention pass: read again if it moved (bounded; passes are rare).
+  bool more = false;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto model = store.current_generation().model;
+    more = collect_once(store, after_id, max_events, out);
+    if (store.current_generation().model == model)
+      break;
+  }
+  return more;
 }
 
 bool index_records(storage::record_batch& batch) {
