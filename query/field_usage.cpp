@@ -24,9 +24,9 @@ struct usage {
       case builtin::arrived: return; // the fixed header
       case builtin::level: fields |= field_bit(field::level); return;
       case builtin::message:
-        // Rendered from the template and properties when not stored.
+        // Rendered from the template and the properties its holes name
+        // (the block decoder adds those names per block).
         fields |= field_bit(field::message) | field_bit(field::message_template) | field_bit(field::properties);
-        all_properties = true;
         return;
       case builtin::message_template: fields |= field_bit(field::message_template); return;
       case builtin::exception: fields |= field_bit(field::exception); return;
@@ -43,6 +43,7 @@ struct usage {
       case builtin::data:
         add_builtin(builtin::level);
         add_builtin(builtin::message);
+        add_builtin(builtin::properties); // @Data holds the whole object
         return;
     }
     widen();

@@ -4,7 +4,9 @@
 ///
 /// Found by walking the query's syntax trees (the plan keeps the text): a
 /// built-in reads its field(s), a property name reads only that member of
-/// the properties object, free text reads the message and exception. Any
+/// the properties object, free text reads the message and exception (and,
+/// to render messages, the members the block's template holes name: the
+/// block decoder adds those, see storage::field_projection). Any
 /// doubt (a parse failure, @Properties/@Data as a whole) widens the result,
 /// never narrows it.
 #include "query/query_plan.hpp"

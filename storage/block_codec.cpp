@@ -109,6 +109,8 @@ struct decode_scratch {
   property_decoder props;
   std::string props_text;
   std::string message;
+  std::vector<std::string> selected_names; ///< asked members plus the templates' hole names
+  template_shape names_shape;
 };
 
 store_error corrupt(const char* what) {
@@ -260,7 +262,7 @@ wanted_parts wanted_by(const field_projection& projection) {
     w.fields |= field_bit(field::message_template) | field_bit(field::properties);
   w.emitted = w.fields;
   w.props = w.fields & field_bit(field::properties);
-  w.prop_names = w.message ? nullptr : projection.property_names;
+  w.prop_names = projection.property_names;
   return w;
 }
 
@@ -485,6 +487,52 @@ private:
 
 namespace {
 
+/// scratch.selected_names = `asked` plus every hole name of the block's
+/// templates (a copy of the template column is read; false if malformed).
+bool add_hole_names(const located_block& b, const std::vector<std::string>& asked, decode_scratch& scratch) {
+  auto& out = scratch.selected_names;
+  out.assign(asked.begin(), asked.end());
+  column_reader lengths = b.cols[col_lengths + template_index];
+  column_reader data = b.cols[col_data + template_index];
+  const bool repeating = is_repeating_field(b.version, template_index);
+  for (uint32_t i = 0; i < b.count; ++i) {
+    uint64_t len;
+    if (!lengths.varint(len))
+      return false;
+    if (repeating) {
+      if (len & 1)
+        continue; // an earlier template again
+      len >>= 1;
+    }
+    const char* src;
+    if (!data.bytes(len, src))
+      return false;
+    if (len == 0)
+      continue;
+    // The hole codec's names, and every `{...}` at any brace (doubled or
+    // not) cut as the query's own template rendering cuts it: a superset.
+    const std::string_view t{src, size_t(len)};
+    auto add = [&](std::string_view name) {
+      if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end())
+        out.emplace_back(name);
+    };
+    scratch.names_shape.parse(t);
+    for (auto name : scratch.names_shape.names)
+      add(name);
+    for (size_t i = t.find('{'); i != std::string_view::npos; i = t.find('{', i + 1)) {
+      size_t from = t.find_first_not_of('{', i);
+      size_t close = from == std::string_view::npos ? from : t.find('}', from);
+      if (close == std::string_view::npos)
+        break;
+      auto name = t.substr(from, close - from);
+      if (!name.empty() && (name[0] == '@' || name[0] == '$'))
+        name.remove_prefix(1);
+      add(name.substr(0, name.find_first_of(":,")));
+    }
+  }
+  return true;
+}
+
 /// The per-record loop shared by both outputs: reads only the columns of
 /// the wanted fields, re-renders derived messages, hands each record to the sink.
 template <class Sink>
@@ -495,7 +543,14 @@ status decode_records(located_block& b, const wanted_parts& w, decode_scratch& s
     auto view = [](const column_reader& c) { return std::string_view{c.p, size_t(c.end - c.p)}; };
     if (!props.open(view(cols[col_prop_layout]), view(cols[col_prop_dict]), view(cols[col_prop_values])))
       return corrupt("property dictionary");
-    props.select(w.prop_names);
+    if (w.message && w.prop_names) {
+      // Derived messages refer to the members their holes name.
+      if (!add_hole_names(b, *w.prop_names, scratch))
+        return corrupt("template column");
+      props.select(&scratch.selected_names);
+    } else {
+      props.select(w.prop_names);
+    }
   }
   for (auto& d : scratch.distinct)
     d.clear();

@@ -133,7 +133,8 @@ struct field_projection {
   /// Bit f set: field f is rebuilt; clear: it comes back empty. The fixed
   /// header (timestamp, id, start, event type, flags) is always rebuilt.
   /// The message needs its template and properties: asking for it implies
-  /// both (with every property member).
+  /// both, with the members named by the block's template holes added to
+  /// property_names (every member if property_names is null).
   uint32_t fields = all_fields_mask;
   /// If not null, shredded properties objects keep only the members so
   /// named (in their order; keys written with escapes are always kept).

@@ -41,18 +41,22 @@ TEST_CASE("named properties keep only those members; whole-object reads keep all
   CHECK(of("select count(*) from stream where Has(@Properties['A'])").property_names == nullptr);
 }
 
-TEST_CASE("messages, free text and @Data need the template and every property") {
+TEST_CASE("messages and free text need the template and the named properties; @Data every property") {
+  // The block decoder adds the members the templates' holes name.
   auto p = of("select count(*) from stream where \"timed out\"");
   CHECK((p.fields & field_bit(field::message)));
   CHECK((p.fields & field_bit(field::exception)));
   CHECK((p.fields & field_bit(field::properties)));
-  CHECK(p.property_names == nullptr);
+  REQUIRE(p.property_names != nullptr);
+  CHECK(p.property_names->empty());
   p = of("select count(*) from stream where @Message like '%x%' and User = 'a'");
   CHECK((p.fields & field_bit(field::message_template)));
-  CHECK(p.property_names == nullptr);
+  REQUIRE(p.property_names != nullptr);
+  CHECK(*p.property_names == std::vector<std::string>{"User"});
   p = of("select @Data from stream");
   CHECK((p.fields & field_bit(field::level)));
   CHECK((p.fields & field_bit(field::message)));
+  CHECK(p.property_names == nullptr);
 }
 
 TEST_CASE("a filter reads what its where clause names; an empty filter nothing") {
