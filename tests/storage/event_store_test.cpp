@@ -516,6 +516,26 @@ TEST_CASE_FIXTURE(store_fixture, "a partial pass keeps the young events of a bat
   CHECK(d.error().code == errc::duplicate_key);
 }
 
+TEST_CASE_FIXTURE(store_fixture, "a batch whose records start after leading bytes is stored without them") {
+  auto batch = make_batch(3, t0);
+  std::string lead = "leading bytes that are not a record";
+  batch.bytes.insert(0, lead);
+  for (auto& o : batch.offsets)
+    o += static_cast<uint32_t>(lead.size());
+  auto r = store->append_batch(batch);
+  REQUIRE(r);
+  std::vector<std::string> got;
+  REQUIRE(store->scan_buffer(INT64_MIN, INT64_MAX, [&](const record_view& v) {
+    got.emplace_back(v.bytes());
+    return true;
+  }));
+  REQUIRE(got.size() == 3);
+  for (size_t i = 0; i < 3; ++i)
+    CHECK(got[i] == batch.record(i));
+  REQUIRE(store->flush());
+  CHECK(everything().size() == 3);
+}
+
 TEST_CASE_FIXTURE(store_fixture, "scan_buffer delivers events of interleaved batches in key order") {
   append(make_batch(50, t0, 2 * sec));           // even seconds
   append(make_batch(50, t0 + sec, 2 * sec));     // odd seconds
