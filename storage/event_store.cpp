@@ -505,7 +505,8 @@ struct event_store::impl {
     if (auto st = txn.commit("index_pass"); !st)
       return std::move(st).error();
     publish(next);
-    return index_result{static_cast<uint32_t>(n), full_block_ready(next), next.gen()};
+    return index_result{static_cast<uint32_t>(n), full_block_ready(next), next.gen(),
+                        static_cast<uint32_t>(pending.size())};
   }
 
   // ---- retention -------------------------------------------------------------

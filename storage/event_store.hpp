@@ -73,6 +73,7 @@ struct index_result {
   uint32_t events = 0; ///< events moved from the buffer into new blocks
   bool more = false;   ///< a full block's worth is still buffered: call again
   generation gen;
+  uint32_t blocks = 0; ///< blocks written (a pass may cut several)
 };
 
 /// What a retention pass did.
