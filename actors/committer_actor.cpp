@@ -421,6 +421,13 @@ void catch_up_on_connect(self_ptr self) {
   auto& st = self->state;
   std::vector<caf::actor> sources;
   const auto& placement = st.placement;
+  // Placed on some shards only (or not yet placed): the leader's catch-up,
+  // filtered by this node's shards, fills the gap; a pull would copy every
+  // shard. The placement view can arrive before the keeper's sharded_atom.
+  if (!placement.empty() && placement.mask_of(st.self_id) != all_shards(placement.shard_count())) {
+    st.sharded = true;
+    return;
+  }
   for (const auto& peer : st.peers) {
     auto id = st.peer_ids.find(peer.address());
     if (id == st.peer_ids.end())
