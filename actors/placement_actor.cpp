@@ -153,8 +153,13 @@ round_report placement_round(self_ptr self) {
     for (const auto& n : *nodes)
       if (n.id == o.node_id || now - n.last_heartbeat_ms < 4 * o.heartbeat_stale.count())
         alive.insert(holder_of(n));
+    // Judged only once this leader has led for a heartbeat period: nodes
+    // registered by `node setup` carry an old heartbeat until their first
+    // tick, and a follower's mask only grows, so a shard wrongly judged
+    // weak at start-up would stream every event to it for good.
+    const bool judge_dead = std::chrono::steady_clock::now() - st.leading_since >= o.heartbeat_stale;
     shard_mask weak = 0;
-    for (unsigned s = 0; s < o.shard_count; ++s) {
+    for (unsigned s = 0; s < o.shard_count && judge_dead; ++s) {
       size_t live_holders = 0;
       for (const auto& h : placement[s])
         if (alive.count(h))
