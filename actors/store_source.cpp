@@ -103,16 +103,12 @@ std::optional<bool> store_source::deliver_block(const storage::block_info& block
                                                 const query::scan_request& request,
                                                 const query::chunk_callback& chunk) {
   if (request.columns && request.column_chunk && !filters_ids_of(block.summary)) {
-    const auto& s = block.summary;
-    // Timestamps only where the executor must filter by time (or bucket).
-    storage::column_selection what = *request.columns;
-    what.timestamps = what.timestamps || s.min_timestamp < request.from_ns || s.max_timestamp >= request.to_ns;
-    if (!store_->read_block_columns(block.key, what, columns_))
+    if (!store_->read_block_columns(block.key, query::block_selection(request, block.summary), columns_))
       return std::nullopt;
     if (columns_.complete()) {
       ++blocks_read_;
       block_bytes_read_ += block.stored_bytes;
-      return request.column_chunk(s, columns_);
+      return request.column_chunk(block.summary, columns_);
     }
   }
   auto events = read_block(block, request.projection);

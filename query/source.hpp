@@ -2,18 +2,13 @@
 /// The query engine's view of stored events. The event store implements it
 /// (blocks + write-ahead buffer); tests implement it over in-memory batches.
 #include "query/planner.hpp"
+#include "storage/block_codec.hpp"
 #include "storage/block_summary.hpp"
 #include "storage/event_record.hpp"
 
 #include <cstdint>
 #include <functional>
 #include <span>
-
-namespace cairn::storage {
-struct field_projection; // storage/block_codec.hpp
-class block_columns;     // storage/block_codec.hpp
-struct column_selection; // storage/block_codec.hpp
-} // namespace cairn::storage
 
 namespace cairn::query {
 
@@ -52,6 +47,16 @@ struct scan_request {
   const storage::column_selection* columns = nullptr;
   column_callback column_chunk;
 };
+
+/// What a source decodes a block as value codes with: the request's
+/// selection, plus the timestamps when some event of the block may lie
+/// outside [from_ns, to_ns) (the executor then checks them).
+/// @pre request.columns is set.
+inline storage::column_selection block_selection(const scan_request& request, const storage::block_summary& s) {
+  storage::column_selection what = *request.columns;
+  what.timestamps = what.timestamps || s.min_timestamp < request.from_ns || s.max_timestamp >= request.to_ns;
+  return what;
+}
 
 class event_source {
 public:

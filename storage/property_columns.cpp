@@ -136,12 +136,15 @@ void property_encoder::finish(std::string& layout, std::string& dict, std::strin
     dict.append(*l);
 }
 
-bool property_decoder::open(std::string_view layout, std::string_view dict, std::string_view values) {
-  layout_ = column_reader{layout};
-  keys_.clear();
-  streams_.clear();
-  layout_keys_.clear();
-  layout_begin_.clear();
+namespace {
+
+/// Walks the dict column (see the header) against the values column:
+/// on_key(index, key, stream) per key, then on_layout() at the start of each
+/// layout and on_layout_key(key index) for each of its members. False if
+/// either column is malformed.
+template <class OnKey, class OnLayout, class OnLayoutKey>
+bool walk_dict(std::string_view dict, std::string_view values, OnKey&& on_key, OnLayout&& on_layout,
+               OnLayoutKey&& on_layout_key) {
   column_reader d{dict};
   uint64_t key_count;
   if (!d.varint(key_count) || key_count > dict.size())
@@ -153,18 +156,14 @@ bool property_decoder::open(std::string_view layout, std::string_view dict, std:
     uint64_t size;
     if (!d.string(key) || !d.varint(size) || size > size_t(v_end - v))
       return false;
-    keys_.push_back(key);
-    streams_.emplace_back(v, v + size);
-    if (strings_.size() < keys_.size())
-      strings_.emplace_back();
-    strings_[k].clear();
+    on_key(static_cast<uint32_t>(k), key, column_reader{v, v + size});
     v += size;
   }
   uint64_t layout_count;
   if (!d.varint(layout_count) || layout_count > dict.size())
     return false;
   for (uint64_t l = 0; l < layout_count; ++l) {
-    layout_begin_.push_back(static_cast<uint32_t>(layout_keys_.size()));
+    on_layout();
     uint64_t n;
     if (!d.varint(n) || n > dict.size())
       return false;
@@ -172,12 +171,34 @@ bool property_decoder::open(std::string_view layout, std::string_view dict, std:
       uint64_t k;
       if (!d.varint(k) || k >= key_count)
         return false;
-      layout_keys_.push_back(static_cast<uint32_t>(k));
+      on_layout_key(static_cast<uint32_t>(k));
     }
   }
+  return d.at_end() && v == v_end;
+}
+
+} // namespace
+
+bool property_decoder::open(std::string_view layout, std::string_view dict, std::string_view values) {
+  layout_ = column_reader{layout};
+  keys_.clear();
+  streams_.clear();
+  layout_keys_.clear();
+  layout_begin_.clear();
+  bool ok = walk_dict(
+    dict, values,
+    [&](uint32_t k, std::string_view key, column_reader stream) {
+      keys_.push_back(key);
+      streams_.push_back(stream);
+      if (strings_.size() < keys_.size())
+        strings_.emplace_back();
+      strings_[k].clear();
+    },
+    [&] { layout_begin_.push_back(static_cast<uint32_t>(layout_keys_.size())); },
+    [&](uint32_t k) { layout_keys_.push_back(k); });
   layout_begin_.push_back(static_cast<uint32_t>(layout_keys_.size()));
   wanted_.assign(keys_.size(), 1);
-  return d.at_end() && v == v_end;
+  return ok;
 }
 
 /// Appends to a std::string through a raw pointer: std::string::push_back
@@ -346,42 +367,18 @@ bool property_key_reader::open(std::string_view layout, std::string_view dict, s
   strings_ = 0;
   escaped_keys_ = false;
   layout_hits_.clear();
-  column_reader d{dict};
-  uint64_t key_count;
-  if (!d.varint(key_count) || key_count > dict.size())
-    return false;
-  const char* v = values.data();
-  const char* v_end = values.data() + values.size();
-  for (uint64_t k = 0; k < key_count; ++k) {
-    std::string_view key;
-    uint64_t size;
-    if (!d.string(key) || !d.varint(size) || size > size_t(v_end - v))
-      return false;
-    if (key.find('\\') != std::string_view::npos)
-      escaped_keys_ = true;
-    if (key_ < 0 && key == name) {
-      key_ = static_cast<int64_t>(k);
-      stream_ = column_reader{v, v + size};
-    }
-    v += size;
-  }
-  uint64_t layout_count;
-  if (!d.varint(layout_count) || layout_count > dict.size())
-    return false;
-  for (uint64_t l = 0; l < layout_count; ++l) {
-    uint64_t n;
-    if (!d.varint(n) || n > dict.size())
-      return false;
-    uint32_t hits = 0;
-    for (uint64_t i = 0; i < n; ++i) {
-      uint64_t k;
-      if (!d.varint(k) || k >= key_count)
-        return false;
-      hits += int64_t(k) == key_;
-    }
-    layout_hits_.push_back(hits);
-  }
-  return d.at_end() && v == v_end;
+  return walk_dict(
+    dict, values,
+    [&](uint32_t k, std::string_view key, column_reader stream) {
+      if (key.find('\\') != std::string_view::npos)
+        escaped_keys_ = true;
+      if (key_ < 0 && key == name) {
+        key_ = k;
+        stream_ = stream;
+      }
+    },
+    [&] { layout_hits_.push_back(0); },
+    [&](uint32_t k) { layout_hits_.back() += int64_t(k) == key_; });
 }
 
 bool property_key_reader::read_value(bool keep, bool render_numbers, key_value& out) {

@@ -52,16 +52,13 @@ public:
       if (req.filter && !req.filter->may_match(b.summary))
         continue;
       if (use_projection_ && req.columns && req.column_chunk) {
-        const auto& s = b.summary;
-        storage::column_selection what = *req.columns;
-        what.timestamps = what.timestamps || s.min_timestamp < req.from_ns || s.max_timestamp >= req.to_ns;
-        if (auto st = store_.read_block_columns(b.key, what, columns_); !st) {
+        if (auto st = store_.read_block_columns(b.key, query::block_selection(req, b.summary), columns_); !st) {
           std::fprintf(stderr, "read_block_columns: %s\n", st.error().to_string().c_str());
           continue;
         }
         if (columns_.complete()) {
           ++blocks_read;
-          if (!req.column_chunk(s, columns_))
+          if (!req.column_chunk(b.summary, columns_))
             return;
           continue;
         }

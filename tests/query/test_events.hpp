@@ -56,9 +56,7 @@ public:
           (void)views[e].parse(b.record(e).data(), b.record(e).size());
         std::string value;
         REQUIRE(encoder_->encode(views, value));
-        storage::column_selection what = *req.columns;
-        what.timestamps = what.timestamps || s.min_timestamp < req.from_ns || s.max_timestamp >= req.to_ns;
-        REQUIRE(storage::decode_block_columns(value, what, columns_));
+        REQUIRE(storage::decode_block_columns(value, block_selection(req, s), columns_));
         if (columns_.complete()) {
           ++column_blocks;
           if (!req.column_chunk(s, columns_))
