@@ -1,5 +1,7 @@
 #include "query/lexer.hpp"
 
+#include "query/value.hpp"
+
 #include <charconv>
 #include <cmath>
 
@@ -171,7 +173,8 @@ std::vector<token> tokenize(std::string_view s) {
             break;
           }
           is_duration = true;
-          total_ns += static_cast<int64_t>(std::llround(d * double(scale)));
+          // Saturating: `99999999999d1d` must not overflow (user input).
+          total_ns = saturating_add(total_ns, saturating_int64(std::round(d * double(scale))));
           i += ulen;
           if (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
             continue;
