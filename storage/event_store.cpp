@@ -826,32 +826,51 @@ struct event_store::impl {
 
   // ---- reads -----------------------------------------------------------------
 
+  /// Calls f(key, record) for the records of every buffer value whose head
+  /// `reaches` accepts, in commit order (not key order) until f returns
+  /// false; values are parsed past their head only when they reach.
+  template <class Reaches, class F>
+  status for_each_buffered(MDB_txn* txn, const char* what, Reaches&& reaches, F&& f) const {
+    lmdb_cursor cur;
+    if (auto st = cur.open(txn, batches_db, what); !st)
+      return st;
+    MDB_val k, v;
+    int rc = cur.get(k, v, MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+      buffer_batch_view b;
+      if (!b.parse_head(to_view(v)))
+        return store_error{errc::corrupt, std::string{what} + ": buffer batch"};
+      if (!reaches(b.head()))
+        continue;
+      if (!b.parse(to_view(v)))
+        return store_error{errc::corrupt, std::string{what} + ": buffer batch"};
+      for (uint32_t i = 0; i < b.size(); ++i) {
+        auto r = b.record(i);
+        if (!f(key_of_record(r), r))
+          return ok;
+      }
+    }
+    if (rc != MDB_NOTFOUND)
+      return lmdb_error(rc, std::string{what} + ": scan buffer");
+    return ok;
+  }
+
   /// Finds a record by id in one read transaction: the buffer first (a scan:
   /// it is small), then blocks whose id range covers it. Calls f(key, bytes).
   template <class F>
   status find_by_id(MDB_txn* txn, uint64_t id, F&& f) const {
-    {
-      lmdb_cursor cur;
-      if (auto st = cur.open(txn, batches_db, "get_by_id"); !st)
-        return st;
-      MDB_val k, v;
-      for (int rc = cur.get(k, v, MDB_FIRST); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
-        buffer_batch_view b;
-        if (!b.parse_head(to_view(v)))
-          return store_error{errc::corrupt, "get_by_id: buffer batch"};
-        if (id < b.head().min_id || id > b.head().max_id)
-          continue;
-        if (!b.parse(to_view(v)))
-          return store_error{errc::corrupt, "get_by_id: buffer batch"};
-        for (uint32_t i = 0; i < b.size(); ++i) {
-          auto r = b.record(i);
-          if (auto key = key_of_record(r); key.id == id) {
-            f(key, r);
-            return ok;
-          }
-        }
-      }
-    }
+    bool found = false;
+    auto in_buffer = for_each_buffered(
+      txn, "get_by_id", [&](const buffer_batch_head& h) { return h.min_id <= id && id <= h.max_id; },
+      [&](const event_key& key, std::string_view r) {
+        if (key.id != id)
+          return true;
+        f(key, r);
+        found = true;
+        return false;
+      });
+    if (!in_buffer || found)
+      return in_buffer;
     std::vector<block_key> candidates;
     {
       lmdb_cursor cur;
@@ -1070,32 +1089,17 @@ result<uint64_t> event_store::scan_buffer_after(
   lmdb_txn txn;
   if (auto st = txn.begin(impl_->env, true, "scan_buffer_after"); !st)
     return std::move(st).error();
-  lmdb_cursor cur;
-  if (auto st = cur.open(txn.get(), impl_->batches_db, "scan_buffer_after"); !st)
-    return std::move(st).error();
   uint64_t n = 0;
-  MDB_val k, v;
-  int rc = cur.get(k, v, MDB_FIRST);
-  for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
-    buffer_batch_view b;
-    if (!b.parse_head(to_view(v)))
-      return store_error{errc::corrupt, "scan_buffer_after: buffer batch"};
-    if (b.head().max_id <= after_id)
-      continue;
-    if (!b.parse(to_view(v)))
-      return store_error{errc::corrupt, "scan_buffer_after: buffer batch"};
-    for (uint32_t i = 0; i < b.size(); ++i) {
-      auto r = b.record(i);
-      auto id = key_of_record(r).id;
-      if (id <= after_id)
-        continue;
+  auto st = impl_->for_each_buffered(
+    txn.get(), "scan_buffer_after", [&](const buffer_batch_head& h) { return h.max_id > after_id; },
+    [&](const event_key& key, std::string_view r) {
+      if (key.id <= after_id)
+        return true;
       ++n;
-      if (!f(id, r))
-        return n;
-    }
-  }
-  if (rc != MDB_NOTFOUND)
-    return lmdb_error(rc, "scan_buffer_after: scan buffer");
+      return f(key.id, r);
+    });
+  if (!st)
+    return std::move(st).error();
   return n;
 }
 
@@ -1107,30 +1111,16 @@ result<uint64_t> event_store::scan_buffer(int64_t from_ns, int64_t to_ns, const 
     return std::move(st).error();
   // 1. Locate the records in range (values hold them in commit order)...
   std::vector<located_record> found;
-  {
-    lmdb_cursor cur;
-    if (auto st = cur.open(txn.get(), impl_->batches_db, "scan_buffer"); !st)
-      return std::move(st).error();
-    MDB_val k, v;
-    int rc = cur.get(k, v, MDB_FIRST);
-    for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
-      buffer_batch_view b;
-      if (!b.parse_head(to_view(v)))
-        return store_error{errc::corrupt, "scan_buffer: buffer batch"};
-      if (b.head().max_timestamp < from_ns || b.head().min_timestamp >= to_ns)
-        continue;
-      if (!b.parse(to_view(v)))
-        return store_error{errc::corrupt, "scan_buffer: buffer batch"};
-      for (uint32_t i = 0; i < b.size(); ++i) {
-        auto r = b.record(i);
-        auto key = key_of_record(r);
-        if (key.timestamp >= from_ns && key.timestamp < to_ns)
-          found.push_back({key, r.data(), static_cast<uint32_t>(r.size())});
-      }
-    }
-    if (rc != MDB_NOTFOUND)
-      return lmdb_error(rc, "scan_buffer: scan buffer");
-  }
+  auto st = impl_->for_each_buffered(
+    txn.get(), "scan_buffer",
+    [&](const buffer_batch_head& h) { return h.max_timestamp >= from_ns && h.min_timestamp < to_ns; },
+    [&](const event_key& key, std::string_view r) {
+      if (key.timestamp >= from_ns && key.timestamp < to_ns)
+        found.push_back({key, r.data(), static_cast<uint32_t>(r.size())});
+      return true;
+    });
+  if (!st)
+    return std::move(st).error();
   // 2. ...and deliver them in key order, zero-copy inside the transaction.
   std::sort(found.begin(), found.end());
   uint64_t n = 0;
@@ -1193,30 +1183,16 @@ result<uint64_t> event_store::newest_first(size_t count, std::optional<uint64_t>
   };
   // 2. Buffer: every value whose time range reaches the window offers its
   //    records below the bound (values are in commit order, not key order).
-  {
-    lmdb_cursor cur;
-    if (auto st = cur.open(txn.get(), impl_->batches_db, "newest_first"); !st)
-      return std::move(st).error();
-    MDB_val k, v;
-    int rc = cur.get(k, v, MDB_FIRST);
-    for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
-      buffer_batch_view b;
-      if (!b.parse_head(to_view(v)))
-        return store_error{errc::corrupt, "newest_first: buffer batch"};
-      if (b.head().max_timestamp < from_ns || b.head().min_timestamp > upper.timestamp)
-        continue;
-      if (!b.parse(to_view(v)))
-        return store_error{errc::corrupt, "newest_first: buffer batch"};
-      for (uint32_t i = 0; i < b.size(); ++i) {
-        auto r = b.record(i);
-        auto key = key_of_record(r);
-        if (key < upper && key.timestamp >= from_ns)
-          offer(key, r);
-      }
-    }
-    if (rc != MDB_NOTFOUND)
-      return lmdb_error(rc, "newest_first: scan buffer");
-  }
+  if (auto st = impl_->for_each_buffered(
+        txn.get(), "newest_first",
+        [&](const buffer_batch_head& h) { return h.max_timestamp >= from_ns && h.min_timestamp <= upper.timestamp; },
+        [&](const event_key& key, std::string_view r) {
+          if (key < upper && key.timestamp >= from_ns)
+            offer(key, r);
+          return true;
+        });
+      !st)
+    return std::move(st).error();
   // 3. Blocks, by descending greatest key, from the last one that may hold
   //    an event below the bound; stop once a block's greatest event cannot
   //    beat the page's oldest.
