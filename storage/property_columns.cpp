@@ -79,6 +79,65 @@ void encode_value(std::string_view v, std::string& out, std::unordered_map<std::
   put_string(out, v);
 }
 
+/// One value of a key's stream as stored: `text` for raw and string
+/// values; `number` holds a string_ref's index, a zigzagged integer or a
+/// decimal's digits (`frac` of them after the point).
+struct stored_value {
+  uint8_t tag = tag_raw;
+  std::string_view text;
+  uint64_t number = 0;
+  uint8_t frac = 0;
+  bool negative = false;
+};
+
+/// Reads the next value of a key's stream; false if corrupt.
+bool read_stored(column_reader& r, stored_value& v) {
+  if (!r.fixed(v.tag))
+    return false;
+  switch (v.tag) {
+    case tag_raw:
+    case tag_string: return r.string(v.text);
+    case tag_integer:
+    case tag_string_ref: return r.varint(v.number);
+    case tag_true:
+    case tag_false:
+    case tag_null: return true;
+    default: break;
+  }
+  if (v.tag < tag_decimal)
+    return false;
+  size_t frac = (v.tag - tag_decimal) / 2;
+  v.negative = (v.tag - tag_decimal) & 1;
+  v.frac = static_cast<uint8_t>(frac);
+  v.tag = tag_decimal;
+  return frac != 0 && frac <= max_decimal_digits && r.varint(v.number);
+}
+
+/// Room render_decimal needs: sign, 20 digits (zero-padded to at most 20), point.
+constexpr size_t decimal_text_max = 24;
+
+/// Writes the decimal's text as it was ingested: zero-padded so at least
+/// one digit precedes the point ("0.05"). Returns its length.
+size_t render_decimal(const stored_value& v, char* out) {
+  char digits[24];
+  size_t n = size_t(std::to_chars(digits, digits + sizeof digits, v.number).ptr - digits);
+  size_t frac = v.frac;
+  char* p = out;
+  if (v.negative)
+    *p++ = '-';
+  if (n < frac + 1) {
+    size_t pad = frac + 1 - n;
+    std::memset(p, '0', pad);
+    std::memcpy(p + pad, digits, n);
+    n = frac + 1;
+  } else {
+    std::memcpy(p, digits, n);
+  }
+  std::memmove(p + n - frac + 1, p + n - frac, frac);
+  p[n - frac] = '.';
+  return size_t(p - out) + n + 1;
+}
+
 } // namespace
 
 void property_encoder::clear() {
@@ -234,37 +293,23 @@ struct text_writer {
 };
 
 bool property_decoder::append_value(uint32_t key, text_writer& out) {
-  auto& r = streams_[key];
-  uint8_t tag;
-  if (!r.fixed(tag))
+  stored_value v;
+  if (!read_stored(streams_[key], v))
     return false;
-  switch (tag) {
-    case tag_raw:
-    case tag_string: {
-      std::string_view s;
-      if (!r.string(s))
-        return false;
-      if (tag == tag_string) {
-        strings_[key].push_back(s);
-        out.quoted(s);
-      } else {
-        out.put(s);
-      }
+  switch (v.tag) {
+    case tag_raw: out.put(v.text); return true;
+    case tag_string:
+      strings_[key].push_back(v.text);
+      out.quoted(v.text);
       return true;
-    }
+    case tag_string_ref:
+      if (v.number >= strings_[key].size())
+        return false;
+      out.quoted(strings_[key][v.number]);
+      return true;
     case tag_integer: {
-      uint64_t z;
-      if (!r.varint(z))
-        return false;
       char* p = out.room(24);
-      out.n += size_t(std::to_chars(p, p + 24, unzigzag(z)).ptr - p);
-      return true;
-    }
-    case tag_string_ref: {
-      uint64_t i;
-      if (!r.varint(i) || i >= strings_[key].size())
-        return false;
-      out.quoted(strings_[key][i]);
+      out.n += size_t(std::to_chars(p, p + 24, unzigzag(v.number)).ptr - p);
       return true;
     }
     case tag_true: out.put("true"); return true;
@@ -272,30 +317,7 @@ bool property_decoder::append_value(uint32_t key, text_writer& out) {
     case tag_null: out.put("null"); return true;
     default: break;
   }
-  if (tag < tag_decimal)
-    return false;
-  size_t frac = (tag - tag_decimal) / 2;
-  bool negative = (tag - tag_decimal) & 1;
-  uint64_t m;
-  if (frac == 0 || frac > max_decimal_digits || !r.varint(m))
-    return false;
-  // Zero-pad the digits so at least one precedes the point ("0.05").
-  char digits[48];
-  size_t n = size_t(std::to_chars(digits, digits + 24, m).ptr - digits);
-  if (n < frac + 1) {
-    size_t pad = frac + 1 - n;
-    std::memmove(digits + pad, digits, n);
-    std::memset(digits, '0', pad);
-    n = frac + 1;
-  }
-  char* p = out.room(n + 2);
-  if (negative)
-    *p++ = '-';
-  std::memcpy(p, digits, n - frac);
-  p += n - frac;
-  *p++ = '.';
-  std::memcpy(p, digits + n - frac, frac);
-  out.n += (negative ? 1 : 0) + n + 1;
+  out.n += render_decimal(v, out.room(decimal_text_max));
   return true;
 }
 
@@ -382,90 +404,45 @@ bool property_key_reader::open(std::string_view layout, std::string_view dict, s
 }
 
 bool property_key_reader::read_value(bool keep, bool render_numbers, key_value& out) {
-  uint8_t tag;
-  if (!stream_.fixed(tag))
+  stored_value v;
+  if (!read_stored(stream_, v))
     return false;
-  switch (tag) {
-    case tag_raw:
-    case tag_string: {
-      std::string_view s;
-      if (!stream_.string(s))
-        return false;
-      if (tag == tag_string) {
-        if (keep)
-          out = {key_value::string, strings_, s};
-        ++strings_;
-      } else if (keep) {
-        out = {key_value::other, 0, s};
-      }
-      return true;
-    }
-    case tag_string_ref: {
-      uint64_t i;
-      if (!stream_.varint(i) || i >= strings_)
-        return false;
-      if (keep)
-        out = {key_value::string, static_cast<uint32_t>(i), {}};
-      return true;
-    }
-    case tag_integer: {
-      uint64_t z;
-      if (!stream_.varint(z))
-        return false;
-      if (!keep)
-        return true;
-      // An int64 converts to the nearest double, as parsing its digits does.
-      out = {key_value::other, 0, {}, static_cast<double>(unzigzag(z))};
-      if (render_numbers)
-        out.text = {number_, size_t(std::to_chars(number_, number_ + 24, unzigzag(z)).ptr - number_)};
-      return true;
-    }
-    case tag_true: out = keep ? key_value{key_value::other, 0, "true"} : out; return true;
-    case tag_false: out = keep ? key_value{key_value::other, 0, "false"} : out; return true;
-    case tag_null: out = keep ? key_value{key_value::other, 0, "null"} : out; return true;
-    default: break;
-  }
-  if (tag < tag_decimal)
+  if (v.tag == tag_string_ref && v.number >= strings_)
     return false;
-  size_t frac = (tag - tag_decimal) / 2;
-  bool negative = (tag - tag_decimal) & 1;
-  uint64_t m;
-  if (frac == 0 || frac > max_decimal_digits || !stream_.varint(m))
-    return false;
+  if (v.tag == tag_string)
+    ++strings_;
   if (!keep)
     return true;
+  switch (v.tag) {
+    case tag_raw: out = {key_value::other, 0, v.text}; return true;
+    case tag_string: out = {key_value::string, strings_ - 1, v.text}; return true;
+    case tag_string_ref: out = {key_value::string, static_cast<uint32_t>(v.number), {}}; return true;
+    case tag_integer: {
+      // An int64 converts to the nearest double, as parsing its digits does.
+      int64_t n = unzigzag(v.number);
+      out = {key_value::other, 0, {}, static_cast<double>(n)};
+      if (render_numbers)
+        out.text = {number_, size_t(std::to_chars(number_, number_ + 24, n).ptr - number_)};
+      return true;
+    }
+    case tag_true: out = {key_value::other, 0, "true"}; return true;
+    case tag_false: out = {key_value::other, 0, "false"}; return true;
+    case tag_null: out = {key_value::other, 0, "null"}; return true;
+    default: break;
+  }
   // m / 10^frac is correctly rounded when both are exact doubles (m < 2^53,
   // frac <= 22), so it equals parsing the decimal text.
   static constexpr double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   double number = std::numeric_limits<double>::quiet_NaN();
-  if (m < (uint64_t(1) << 53) && frac <= 22) {
-    number = static_cast<double>(m) / powers[frac];
-    if (negative)
+  if (v.number < (uint64_t(1) << 53)) {
+    number = static_cast<double>(v.number) / powers[v.frac];
+    if (v.negative)
       number = -number;
   }
-  if (!render_numbers && number == number) {
-    out = {key_value::other, 0, {}, number};
-    return true;
-  }
-  // As property_decoder::append_value writes it: zero-padded so at least
-  // one digit precedes the point ("0.05").
-  char digits[24];
-  size_t n = size_t(std::to_chars(digits, digits + sizeof digits, m).ptr - digits);
-  char* p = number_;
-  if (negative)
-    *p++ = '-';
-  if (n < frac + 1) {
-    size_t pad = frac + 1 - n;
-    std::memset(p, '0', pad);
-    std::memcpy(p + pad, digits, n);
-    n = frac + 1;
-  } else {
-    std::memcpy(p, digits, n);
-  }
-  std::memmove(p + n - frac + 1, p + n - frac, frac);
-  p[n - frac] = '.';
-  out = {key_value::other, 0, {number_, size_t(p - number_) + n + 1}, number};
+  out = {key_value::other, 0, {}, number};
+  if (render_numbers || number != number)
+    out.text = {number_, render_decimal(v, number_)};
   return true;
 }
 
