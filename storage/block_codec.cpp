@@ -753,20 +753,111 @@ status decode_property_codes(located_block& b, const std::vector<uint8_t>& shape
   return ok;
 }
 
+/// Per-thread state of decode_messages.
+struct message_scratch {
+  std::vector<template_shape> shapes;            ///< by template code
+  std::vector<std::vector<int32_t>> hole_slots;  ///< by template code, per hole: index into names
+  std::vector<std::string_view> names;           ///< the block's hole names
+  plain_values_reader reader;
+};
+
+/// Rebuilds every event's @Message into out.message_text_ as decode_records
+/// does: derived messages from their template's literals, the hole values
+/// stored verbatim and the plain renderings of the properties holes name.
+/// Needs the fixed group's shapes in `shapes`, the template codes, and the
+/// message, properties and property columns located in `b`.
+status decode_messages(located_block& b, const std::vector<uint8_t>& shapes,
+                       std::span<const uint32_t> template_codes, std::span<const std::string_view> templates,
+                       message_scratch& ms, std::string& text, std::vector<std::pair<uint32_t, uint32_t>>& spans,
+                       bool& complete) {
+  const uint32_t n = b.count;
+  const int hole_version = b.version >= 2 ? 2 : 1;
+  ms.names.clear();
+  ms.shapes.resize(templates.size());
+  ms.hole_slots.resize(templates.size());
+  for (size_t t = 1; t < templates.size(); ++t) {
+    ms.shapes[t].parse(templates[t]);
+    auto& slots = ms.hole_slots[t];
+    slots.clear();
+    for (auto name : ms.shapes[t].names) {
+      auto at = std::find(ms.names.begin(), ms.names.end(), name);
+      if (at == ms.names.end())
+        at = ms.names.insert(at, name);
+      slots.push_back(name.empty() ? -1 : static_cast<int32_t>(at - ms.names.begin()));
+    }
+  }
+  if (shredded_columns_present(b) &&
+      !ms.reader.open(column_text(b.cols[col_prop_layout]), column_text(b.cols[col_prop_dict]),
+                      column_text(b.cols[col_prop_values]), ms.names))
+    return corrupt("property dictionary");
+  column_reader message_lengths = b.cols[col_lengths + message_index];
+  column_reader message_data = b.cols[col_data + message_index];
+  column_reader props_lengths = b.cols[col_lengths + props_index];
+  column_reader props_data = b.cols[col_data + props_index];
+  text.clear();
+  spans.resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    const bool shredded = b.version >= 2 && (shapes[i] & shape_shredded);
+    std::string_view props_json;
+    uint64_t len;
+    const char* src;
+    if (shredded) {
+      if (!ms.reader.next())
+        return corrupt("property columns");
+    } else {
+      if (!props_lengths.varint(len) || !props_data.bytes(len, src))
+        return corrupt("field columns");
+      props_json = {src, size_t(len)};
+    }
+    if (!message_lengths.varint(len) || !message_data.bytes(len, src))
+      return corrupt("field columns");
+    const std::string_view stored{src, size_t(len)};
+    const uint32_t t = template_codes[i];
+    const size_t begin = text.size();
+    if (shapes[i] & shape_derived) {
+      if (t == 0)
+        return corrupt("derived message");
+      bool rebuilt;
+      if (shredded) {
+        const auto& slots = ms.hole_slots[t];
+        rebuilt = decode_holes_with(ms.shapes[t], stored, hole_version, text, [&](size_t hole, std::string& o) {
+          auto v = slots[hole] < 0 ? std::nullopt : ms.reader.value(size_t(slots[hole]));
+          if (v)
+            o.append(*v);
+          return v.has_value();
+        });
+      } else {
+        rebuilt = decode_holes(ms.shapes[t], stored, property_source{props_json, {}, false}, hole_version, text);
+      }
+      if (!rebuilt)
+        return corrupt("derived message");
+    } else if (stored.empty() && t != 0) {
+      // A template without a message renders at read time (query/builtins.cpp).
+      complete = false;
+      return ok;
+    } else {
+      text.append(stored);
+    }
+    spans[i] = {static_cast<uint32_t>(begin), static_cast<uint32_t>(text.size() - begin)};
+  }
+  return ok;
+}
+
 } // namespace
 
 status decode_block_columns(std::string_view value, const column_selection& what, block_columns& out) {
   thread_local decode_scratch scratch;
   thread_local property_key_reader reader;
-  const uint32_t fields = what.fields;
-  if (fields & ~coded_fields_mask)
+  thread_local message_scratch messages;
+  if (what.fields & ~coded_fields_mask)
     return store_error{errc::internal, "decode_block_columns: message and properties are not coded fields"};
-  const bool props = !what.properties.empty();
+  const uint32_t fields = what.fields | (what.messages ? field_bit(field::message_template) : 0);
+  const bool props = !what.properties.empty() || what.messages;
   wanted_parts w{};
-  w.fields = fields | (props ? field_bit(field::properties) : 0);
+  w.fields = fields | (props ? field_bit(field::properties) : 0) | (what.messages ? field_bit(field::message) : 0);
   w.emitted = w.fields;
   w.props = props;
-  // Shredded or not is in the fixed group's shape column.
+  // Shredded or derived is in the fixed group's shape column.
   w.fixed = props;
   w.timestamps = what.timestamps;
   located_block b;
@@ -840,6 +931,11 @@ status decode_block_columns(std::string_view value, const column_selection& what
           !st)
         return st;
   }
+  out.message_text_.clear();
+  out.message_spans_.clear();
+  if (what.messages && out.complete_)
+    return decode_messages(b, out.shapes_, out.codes_[template_index], out.values_[template_index], messages,
+                           out.message_text_, out.message_spans_, out.complete_);
   return ok;
 }
 

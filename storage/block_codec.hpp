@@ -193,6 +193,9 @@ struct column_selection {
   /// Bit i: property i's numbers come as doubles (property_numbers), with
   /// no text, when they convert exactly; its other values keep their text.
   uint64_t numeric_properties = 0;
+  /// Each event's @Message (block_columns::message), rebuilt from its
+  /// template and the properties its holes name; implies the template codes.
+  bool messages = false;
 };
 
 /// A decoded block as value codes: for each asked field, one code per event
@@ -227,6 +230,13 @@ public:
   std::span<const double> property_numbers(size_t i) const noexcept { return props_[i].numbers; }
   /// Event timestamps in block order; empty unless asked for.
   std::span<const int64_t> timestamps() const noexcept { return timestamps_; }
+  /// Event i's message as stored or rebuilt from its template's holes
+  /// (empty: none, and the event has no template either); asked for with
+  /// column_selection::messages. A block holding an event with a template
+  /// but no message (a reader renders those itself) is not complete().
+  std::string_view message(uint32_t i) const noexcept {
+    return std::string_view{message_text_}.substr(message_spans_[i].first, message_spans_[i].second);
+  }
 
 private:
   friend status decode_block_columns(std::string_view value, const column_selection& what, block_columns& out);
@@ -246,6 +256,8 @@ private:
   std::vector<property_column> props_;
   std::vector<int64_t> timestamps_;
   std::vector<uint8_t> shapes_; ///< per event, while decoding properties
+  std::string message_text_;
+  std::vector<std::pair<uint32_t, uint32_t>> message_spans_; ///< per event: [offset, size) in message_text_
 };
 
 /// Decodes the value codes of the selected fields (a subset of

@@ -109,7 +109,11 @@ bool append_plain_rendering(std::string_view value, std::string& out) {
   }
   if (value.size() < 2 || value.back() != '"')
     return false;
-  size_t i = 1, end = value.size() - 1;
+  return append_unescaped(value.substr(1, value.size() - 2), out);
+}
+
+bool append_unescaped(std::string_view value, std::string& out) {
+  size_t i = 0, end = value.size();
   while (i < end) {
     size_t next = value.find('\\', i);
     if (next == std::string_view::npos || next >= end)

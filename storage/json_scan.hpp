@@ -61,6 +61,10 @@ struct property_source {
 /// Returns false if a string literal is malformed.
 bool append_plain_rendering(std::string_view value, std::string& out);
 
+/// Appends the text of a JSON string's body (the bytes between its quotes,
+/// escapes decoded); false if an escape is malformed.
+bool append_unescaped(std::string_view body, std::string& out);
+
 // --- implementation -------------------------------------------------------
 
 /// Length of the string literal at s[0] == '"' including both quotes, or 0.

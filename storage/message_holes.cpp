@@ -85,30 +85,10 @@ bool encode_holes(std::string_view msg, const template_shape& shape, const prope
 
 bool decode_holes(const template_shape& shape, std::string_view holes, const property_source& properties,
                   int version, std::string& out) {
-  const auto& lits = shape.literals;
-  if (lits.size() < 2)
-    return false;
-  column_reader hr{holes};
-  for (size_t i = 0; i < lits.size(); ++i) {
-    out.append(lits[i]);
-    if (i + 1 == lits.size())
-      break;
-    uint64_t tag;
-    const char* src;
-    if (!hr.varint(tag))
-      return false;
-    if (version >= 2 && tag == 0) {
-      auto prop = shape.names[i].empty() ? std::nullopt : properties.find(shape.names[i]);
-      if (!prop || !append_plain_rendering(*prop, out))
-        return false;
-      continue;
-    }
-    uint64_t len = version >= 2 ? tag - 1 : tag;
-    if (!hr.bytes(len, src))
-      return false;
-    out.append(src, len);
-  }
-  return hr.at_end();
+  return decode_holes_with(shape, holes, version, out, [&](size_t hole, std::string& o) {
+    auto prop = properties.find(shape.names[hole]);
+    return prop && append_plain_rendering(*prop, o);
+  });
 }
 
 } // namespace cairn::storage::blockfmt

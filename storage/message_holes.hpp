@@ -14,6 +14,7 @@
 /// The hole name is the run of [A-Za-z0-9_] after an optional '@' or '$';
 /// anything after it (",alignment", ":format") only matters in that the
 /// reference is taken only when the rendering is byte-identical.
+#include "storage/block_varint.hpp"
 #include "storage/json_scan.hpp"
 
 #include <string>
@@ -42,5 +43,36 @@ bool encode_holes(std::string_view msg, const template_shape& shape, const prope
 /// @param version 1 or 2 (the block format's hole stream version)
 bool decode_holes(const template_shape& shape, std::string_view holes, const property_source& properties,
                   int version, std::string& out);
+
+/// As decode_holes, with `bool append_ref(size_t hole, std::string& out)`
+/// appending the plain rendering of the property hole `hole` names (false
+/// if the record lacks it).
+template <class AppendRef>
+bool decode_holes_with(const template_shape& shape, std::string_view holes, int version, std::string& out,
+                       AppendRef&& append_ref) {
+  const auto& lits = shape.literals;
+  if (lits.size() < 2)
+    return false;
+  column_reader hr{holes};
+  for (size_t i = 0; i < lits.size(); ++i) {
+    out.append(lits[i]);
+    if (i + 1 == lits.size())
+      break;
+    uint64_t tag;
+    const char* src;
+    if (!hr.varint(tag))
+      return false;
+    if (version >= 2 && tag == 0) {
+      if (shape.names[i].empty() || !append_ref(i, out))
+        return false;
+      continue;
+    }
+    uint64_t len = version >= 2 ? tag - 1 : tag;
+    if (!hr.bytes(len, src))
+      return false;
+    out.append(src, len);
+  }
+  return hr.at_end();
+}
 
 } // namespace cairn::storage::blockfmt

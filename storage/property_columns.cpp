@@ -457,4 +457,87 @@ bool property_key_reader::next(key_value& out, bool render_numbers) {
   return true;
 }
 
+bool plain_values_reader::open(std::string_view layout, std::string_view dict, std::string_view values,
+                               std::span<const std::string_view> names) {
+  layout_ = column_reader{layout};
+  streams_.clear();
+  slot_of_key_.clear();
+  layout_keys_.clear();
+  layout_begin_.clear();
+  spans_.assign(names.size(), {0, 0});
+  present_.assign(names.size(), 0);
+  bool ok = walk_dict(
+    dict, values,
+    [&](uint32_t k, std::string_view key, column_reader stream) {
+      streams_.push_back(stream);
+      int32_t slot = -1;
+      for (size_t s = 0; s < names.size() && slot < 0; ++s)
+        if (names[s] == key)
+          slot = static_cast<int32_t>(s);
+      slot_of_key_.push_back(slot);
+      if (strings_.size() <= k)
+        strings_.emplace_back();
+      strings_[k].clear();
+    },
+    [&] { layout_begin_.push_back(static_cast<uint32_t>(layout_keys_.size())); },
+    [&](uint32_t k) { layout_keys_.push_back(k); });
+  layout_begin_.push_back(static_cast<uint32_t>(layout_keys_.size()));
+  return ok;
+}
+
+bool plain_values_reader::next() {
+  uint64_t l;
+  if (!layout_.varint(l) || l + 1 >= layout_begin_.size())
+    return false;
+  text_.clear();
+  std::fill(present_.begin(), present_.end(), 0);
+  for (uint32_t i = layout_begin_[l]; i < layout_begin_[l + 1]; ++i) {
+    const uint32_t k = layout_keys_[i];
+    const int32_t slot = slot_of_key_[k];
+    if (slot < 0)
+      continue;
+    stored_value v;
+    if (!read_stored(streams_[k], v))
+      return false;
+    auto& strings = strings_[k];
+    if (v.tag == tag_string) {
+      strings.push_back(v.text);
+    } else if (v.tag == tag_string_ref) {
+      if (v.number >= strings.size())
+        return false;
+      v.text = strings[v.number];
+    }
+    if (present_[slot])
+      continue; // a later duplicate: holes render the first member so named
+    const size_t begin = text_.size();
+    switch (v.tag) {
+      case tag_raw:
+        if (!append_plain_rendering(v.text, text_))
+          return false;
+        break;
+      case tag_string:
+      case tag_string_ref:
+        if (!append_unescaped(v.text, text_))
+          return false;
+        break;
+      case tag_integer: {
+        char digits[24];
+        text_.append(digits, size_t(std::to_chars(digits, digits + sizeof digits, unzigzag(v.number)).ptr - digits));
+        break;
+      }
+      case tag_true: text_.append("true"); break;
+      case tag_false: text_.append("false"); break;
+      case tag_null: text_.append("null"); break;
+      default: {
+        char digits[decimal_text_max];
+        text_.append(digits, render_decimal(v, digits));
+        break;
+      }
+    }
+    spans_[size_t(slot)] = {static_cast<uint32_t>(begin), static_cast<uint32_t>(text_.size() - begin)};
+    present_[size_t(slot)] = 1;
+  }
+  return true;
+}
+
 } // namespace cairn::storage::blockfmt

@@ -34,6 +34,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -147,6 +149,40 @@ private:
   bool escaped_keys_ = false;
   std::vector<uint32_t> layout_hits_;  ///< per layout: how many times it holds the key
   char number_[48];
+};
+
+/// Reads, object by object, how a few named keys' values render in a
+/// message hole (json_scan.hpp's append_plain_rendering of their first
+/// member so named) without building the objects: derived messages are
+/// rebuilt from these (the columnar path's @Message). Only the named keys'
+/// streams are read.
+class plain_values_reader {
+public:
+  /// Parses the dict column and finds `names` (compared with the raw key
+  /// bytes); false if corrupt. Reuses its buffers between blocks.
+  bool open(std::string_view layout, std::string_view dict, std::string_view values,
+            std::span<const std::string_view> names);
+
+  /// Reads the next object; false if corrupt.
+  bool next();
+
+  /// names[s] in the object last read, rendered; nullopt if it lacks it.
+  std::optional<std::string_view> value(size_t s) const noexcept {
+    if (!present_[s])
+      return std::nullopt;
+    return std::string_view{text_}.substr(spans_[s].first, spans_[s].second);
+  }
+
+private:
+  column_reader layout_;
+  std::vector<column_reader> streams_;
+  std::vector<int32_t> slot_of_key_;                  ///< per key: index into names, or -1
+  std::vector<std::vector<std::string_view>> strings_; ///< per named key, as first seen
+  std::vector<uint32_t> layout_keys_;
+  std::vector<uint32_t> layout_begin_;
+  std::string text_;
+  std::vector<std::pair<uint32_t, uint32_t>> spans_; ///< per name: [offset, size) in text_
+  std::vector<uint8_t> present_;
 };
 
 } // namespace cairn::storage::blockfmt

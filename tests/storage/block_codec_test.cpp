@@ -1,4 +1,6 @@
 #include "storage/block_codec.hpp"
+#include "storage/json_scan.hpp"
+#include "storage/message_holes.hpp"
 
 #include "tests/storage/store_fixture.hpp"
 
@@ -50,6 +52,25 @@ struct codec_fixture {
       for (size_t f = 0; f < field_count; ++f)
         CHECK_MESSAGE(v.get(field(f)) == views[i].get(field(f)), "record ", i, " field ", f);
     }
+    check_messages(value);
+  }
+  /// Messages decoded as columns equal the records' messages, unless some
+  /// event has a template but no message (the block is then not complete()).
+  void check_messages(const std::string& value) {
+    make_views();
+    block_columns cols;
+    column_selection messages;
+    messages.messages = true;
+    auto st = decode_block_columns(value, messages, cols);
+    REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
+    REQUIRE(cols.size() == views.size());
+    bool renders_at_read = false;
+    for (auto& v : views)
+      renders_at_read |= v.get(field::message).empty() && !v.get(field::message_template).empty();
+    CHECK(cols.complete() == !renders_at_read);
+    if (cols.complete())
+      for (size_t i = 0; i < views.size(); ++i)
+        CHECK_MESSAGE(cols.message(uint32_t(i)) == views[i].get(field::message), "record ", i);
   }
   void make_views() {
     views.clear();
@@ -282,6 +303,45 @@ TEST_CASE_FIXTURE(codec_fixture, "a random mix of templates and property shapes 
   check_round_trip();
 }
 
+TEST_CASE_FIXTURE(codec_fixture, "messages decoded as columns equal the records' whatever their holes hold") {
+  std::mt19937_64 rng{11};
+  const char* templates[] = {"",
+                             "No holes",
+                             "Esc {Esc} and {Unicode} {Raw}",
+                             "{Dup} {F1}{F2} {F3} {F4} {F5} {F6} {F7} {F8}",
+                             "{I1} {I2} {I3} {I4} {I5}",
+                             "{D1} {D2} {D3} {D4} {D5}",
+                             "{B}{C}{N}{S}{T} {@B,5} {$C:000}",
+                             "Nested {Nested} {Arr} {E} {O}",
+                             "{Spaced} {a} {A}",
+                             "Missing {Missing} {}"};
+  blockfmt::template_shape shape;
+  for (int i = 0; i < 4000; ++i) {
+    event_spec e;
+    e.ts = 1'700'000'000'000'000'000 + int64_t(rng() % 1'000'000);
+    e.mt = templates[rng() % std::size(templates)];
+    e.properties = property_cases[rng() % std::size(property_cases)];
+    // Mostly the message the template renders to (holes become property
+    // references), sometimes other hole values or unrelated text.
+    shape.parse(e.mt);
+    std::string message{shape.literals[0]};
+    for (size_t h = 0; h < shape.names.size(); ++h) {
+      auto v = blockfmt::find_member(e.properties, shape.names[h]);
+      if (v && rng() % 8 != 0)
+        REQUIRE(blockfmt::append_plain_rendering(*v, message));
+      else
+        message += std::to_string(rng() % 100);
+      message += shape.literals[h + 1];
+    }
+    e.message = rng() % 10 == 0 ? std::string{"free text"} : message;
+    if (e.mt.empty() && rng() % 3 == 0)
+      e.message = "";
+    add_event(batch, e);
+  }
+  patch_ids(1);
+  check_round_trip();
+}
+
 TEST_CASE_FIXTURE(codec_fixture, "a CBK1 block written before format 2 still decodes") {
   // Written by the CBK1 encoder (commit 7f95a31) from the records below.
   const char* hex =
@@ -319,7 +379,7 @@ TEST_CASE_FIXTURE(codec_fixture, "a CBK1 block written before format 2 still dec
   auto st = decode_block(value, out);
   REQUIRE_MESSAGE(st, (st ? "" : st.error().to_string()));
   CHECK(out.bytes == batch.bytes);
-  CHECK(out.offsets == batch.offsets);
+  CHECK(out.offsets == batch.offsets);  check_messages(value);
 }
 
 TEST_CASE_FIXTURE(codec_fixture, "a CBK3 block written before format 4 still decodes, as records, views and codes") {
@@ -395,7 +455,7 @@ TEST_CASE_FIXTURE(codec_fixture, "a CBK3 block written before format 4 still dec
     CHECK(cols.values(field::exception)[cols.codes(field::exception)[i]] == views[i].get(field::exception));
     CHECK(cols.values(field::level)[cols.codes(field::level)[i]] == views[i].get(field::level));
     CHECK(cols.timestamps()[i] == views[i].timestamp());
-  }
+  }  check_messages(value);
 }
 
 TEST_CASE_FIXTURE(codec_fixture, "shredded properties store repeated names and values once") {
