@@ -347,12 +347,20 @@ distributed_run run_distributed(const query_cluster& cluster,
     }
   }
   auto routing = cluster.routing();
+  const uint64_t full_from = full_copy_from().load();
+  if (full_from != 0 && routing.shard_count == 0 && !filter.is_empty())
+    throw query::query_error(query::query_error::kind::cancelled,
+                             "this node does not hold every shard and the shard placement is "
+                             "not known yet; retry shortly");
   // Few events: not worth a round trip; unless this node lacks older events
   // of some shards (then its own blocks say nothing about theirs).
-  const bool holds_all = routing.shard_count == 0 || full_copy_from().load() == 0;
+  const bool holds_all = routing.shard_count == 0 || full_from == 0;
   if (filter.is_empty() || (candidates.empty() && holds_all))
     peers.clear();
-  if (routing.shard_count != 0 && !peers.empty())
+  // A node lacking shards takes the sharded path even with no peer
+  // connected: it refuses (503) the shards nobody can answer rather than
+  // count them short from its own store.
+  if (routing.shard_count != 0 && (!peers.empty() || (!holds_all && !filter.is_empty())))
     return run_sharded(cluster, store, plan, text, now_ns, opts, epoch, routing,
                        buffer_lo ? buffer_lo : next_id, next_id);
   auto shares = split_by_ids(candidates, buffer_lo, buffered, next_id, peers.size() + 1);
@@ -413,6 +421,13 @@ bool share_executor::admit_epoch(int64_t epoch) const {
   return epoch >= seen;
 }
 
+uint64_t share_executor::log_position() const {
+  uint64_t next_id = metrics::instance().store_next_id.load();
+  if (auto st = store->stats())
+    next_id = std::max(next_id, st->next_id);
+  return next_id;
+}
+
 /// (partial bytes, events scanned, ms, node name, next id) or an error.
 using share_reply = caf::result<std::string, uint64_t, double, std::string, uint64_t>;
 
@@ -427,11 +442,7 @@ share_reply run_share(const share_executor& exec, int64_t epoch, const std::stri
     return caf::make_error(caf::sec::runtime_error,
                            "stale epoch " + std::to_string(epoch) + " < " +
                              std::to_string(exec.max_epoch->load()));
-  // The log position: a follower holding some shards is further along its
-  // log than its highest stored id (the committer publishes it).
-  uint64_t next_id = metrics::instance().store_next_id.load();
-  if (auto st = exec.store->stats())
-    next_id = std::max(next_id, st->next_id);
+  const uint64_t next_id = exec.log_position();
   if (id_hi != UINT64_MAX && next_id < id_hi)
     // Not replicated this far yet: the leader runs the share itself.
     return share_reply{std::string{}, uint64_t{0}, 0.0, exec.node_name, next_id};

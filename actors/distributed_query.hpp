@@ -142,7 +142,9 @@ struct distributed_run {
 };
 
 /// Runs `plan` (compiled from `text` at `now_ns`) over the leader's store
-/// and its peers. With no peers this is a plain local run.
+/// and its peers. With no peers this is a plain local run, unless this node
+/// lacks older events of some shards (full_copy_from): then shards it does
+/// not hold make the query fail with 503 (kind::cancelled).
 /// @throws query::query_error (memory, cancelled).
 distributed_run run_distributed(const query_cluster& cluster,
                                 const std::shared_ptr<storage::event_store>& store,
@@ -161,6 +163,11 @@ struct share_executor {
 
   /// Records `epoch`; false if it is older than one already seen.
   bool admit_epoch(int64_t epoch) const;
+
+  /// This node's log position (the next id it expects): a follower holding
+  /// some shards is further along its log than its highest stored id (the
+  /// committer publishes it).
+  uint64_t log_position() const;
 };
 
 /// A one-shot detached worker running one share (spawned by the endpoint per

@@ -8,6 +8,7 @@
 /// (net/otlp_exporter.hpp) in the background.
 #include "actors/cluster_view.hpp"
 #include "actors/distributed_query.hpp"
+#include "actors/distributed_search.hpp"
 #include "actors/metrics.hpp"
 #include "actors/query_memo.hpp"
 #include "actors/query_tracer.hpp"
@@ -107,10 +108,11 @@ struct query_runtime {
 };
 
 /// True if this query should be split across the cluster: this node leads
-/// and has authenticated peers.
+/// and has authenticated peers, or lacks some shards' older events (then the
+/// distributed path refuses what no live holder can answer).
 bool distribute(const node_services& s) {
   return s.query_cluster && s.view && s.view->get().acting_leader &&
-         !s.query_cluster->peers().empty();
+         (!s.query_cluster->peers().empty() || full_copy_from().load() != 0);
 }
 
 /// ,"Nodes":[{"Name":..,"Ms":..,"Events":..,"Shares":..[,"Failure":..]}]
@@ -311,12 +313,16 @@ void handle_data(const node_services& s, const query_runtime& rt, request& req,
 } // namespace
 
 /// Filtered search for GET /api/events?filter=...; `after` pages as Seq does.
+/// A node lacking some shards (a leader elected after holding only some,
+/// actors/distributed_search.hpp) also asks their holders.
 void search_events(const node_services& s, request& req, const request_info& info,
                    std::string filter, size_t count, std::optional<uint64_t> after_id,
                    std::optional<int64_t> from, std::optional<int64_t> to, responder respond,
                    std::string signal) {
+  auto layout = s.query_cluster ? current_search_layout(*s.query_cluster) : search_layout{};
+  const bool fan_out = !layout.local_only();
   std::optional<std::pair<int64_t, uint64_t>> before;
-  if (after_id) {
+  if (after_id && !fan_out) {
     auto rec = s.store->get_by_id(*after_id);
     storage::record_view view;
     if (!rec || !view.parse(rec->data(), rec->size()))
@@ -326,8 +332,11 @@ void search_events(const node_services& s, request& req, const request_info& inf
   }
   auto version = req.version();
   auto keep_alive = req.keep_alive();
-  run_on_pool(s, info, [=](const std::atomic<bool>* cancel) {
+  run_on_pool(s, info, [=, layout = std::move(layout)](const std::atomic<bool>* cancel) mutable {
     metrics::instance().queries++;
+    request stub;
+    stub.version(version);
+    stub.keep_alive(keep_alive);
     try {
       auto combined = filter;
       if (!signal.empty()) {
@@ -337,17 +346,41 @@ void search_events(const node_services& s, request& req, const request_info& inf
           return;
         combined = std::move(*narrowed);
       }
-      auto plan = query::query_plan::compile_filter(combined, unix_ns_now());
+      const int64_t now_ns = unix_ns_now();
       query::query_options opts;
       opts.from_ns = from.value_or(INT64_MIN);
       opts.to_ns = to.value_or(INT64_MAX);
       opts.max_memory_bytes = s.query_max_memory;
       opts.cancel = cancel;
-      store_source source{s.store};
-      query::search_options so;
-      so.count = count;
-      so.before = before;
-      auto hits = query::search(*plan, source, opts, so);
+      std::vector<query::search_hit> hits;
+      if (fan_out) {
+        const int64_t epoch = s.view ? s.view->get().epoch : 0;
+        if (after_id) {
+          // The page bound is an event this node may not store: ask its shard.
+          auto bound = fetch_event(*s.query_cluster, s.store, *after_id, epoch, layout);
+          storage::record_view view;
+          if (bound.kind == fetched_event::unavailable) {
+            auto res = error_response(stub, http::status::service_unavailable,
+                                      "afterId: " + bound.detail);
+            res.set(http::field::retry_after, "1");
+            return respond(std::move(res));
+          }
+          if (bound.kind == fetched_event::not_found ||
+              !view.parse(bound.record.data(), bound.record.size()))
+            return respond(error_response(stub, http::status::not_found,
+                                          "afterId: no event " + format_event_id(*after_id)));
+          before = std::make_pair(view.timestamp(), *after_id);
+        }
+        search_request sr{combined, now_ns, count, before};
+        hits = search_cluster(*s.query_cluster, s.store, sr, opts, epoch, layout);
+      } else {
+        auto plan = query::query_plan::compile_filter(combined, now_ns);
+        store_source source{s.store};
+        query::search_options so;
+        so.count = count;
+        so.before = before;
+        hits = query::search(*plan, source, opts, so);
+      }
       std::string body = "[";
       for (size_t i = 0; i < hits.size(); ++i) {
         storage::record_view view;
@@ -358,9 +391,6 @@ void search_events(const node_services& s, request& req, const request_info& inf
         write_event_json(body, view);
       }
       body += "]";
-      request stub;
-      stub.version(version);
-      stub.keep_alive(keep_alive);
       respond(json_response(stub, http::status::ok, std::move(body)));
     } catch (const query::query_error& e) {
       metrics::instance().query_errors++;
