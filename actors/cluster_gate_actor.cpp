@@ -1,5 +1,6 @@
 #include "actors/cluster_gate_actor.hpp"
 
+#include "actors/distributed_search.hpp"
 #include "actors/peer_dialing.hpp"
 #include "actors/replication.hpp"
 #include "actors/retention_actor.hpp"
@@ -314,6 +315,20 @@ caf::behavior cluster_endpoint_actor(caf::event_based_actor* self, std::string n
       auto worker = self->spawn<caf::detached>(share_worker_actor, exec);
       return self->delegate(worker, query_atom::value, epoch, std::move(text), now_ns, from_ns,
                             to_ns, id_lo, id_hi, shard_mask, shard_count);
+    },
+    // Searches and id look-ups for a leader lacking these shards
+    // (actors/distributed_search.hpp), each on its own detached worker.
+    [=](search_atom, int64_t epoch, std::string& filter, int64_t now_ns, int64_t from_ns,
+        int64_t to_ns, uint64_t count, bool has_before, int64_t before_ts, uint64_t before_id,
+        uint64_t id_hi, uint64_t shard_mask, uint32_t shard_count) {
+      auto worker = self->spawn<caf::detached>(search_worker_actor, exec);
+      return self->delegate(worker, search_atom::value, epoch, std::move(filter), now_ns, from_ns,
+                            to_ns, count, has_before, before_ts, before_id, id_hi, shard_mask,
+                            shard_count);
+    },
+    [=](fetch_event_atom, int64_t epoch, uint64_t id) {
+      auto worker = self->spawn<caf::detached>(search_worker_actor, exec);
+      return self->delegate(worker, fetch_event_atom::value, epoch, id);
     },
     [=](pull_atom, int64_t, uint64_t after_id, uint32_t max_events) {
       storage::record_batch out;
