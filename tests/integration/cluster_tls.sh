@@ -6,7 +6,8 @@
 # with all three nodes taking part. On the wire: a plain-TCP client gets no
 # CAF handshake from a TLS cluster port (it does from a plain one), an
 # openssl client with a CA-signed certificate completes a TLS handshake, and
-# one without a client certificate is refused.
+# one without a client certificate is refused. Hostile clients on the TLS
+# port (silent, garbage, hanging up mid-handshake) drop no peer connection.
 source "$(dirname "$0")/lib.bash"
 command -v openssl >/dev/null || fail "openssl is not installed"
 TICK=200
@@ -138,4 +139,72 @@ else
   echo "$nocert" | tail -20
   fail "a client without a certificate was not refused"
 fi
+
+# Step 7: hostile clients on the TLS cluster port leave the peers alone. A
+# client that connects and stays silent, one that sends garbage instead of a
+# ClientHello and one that hangs up mid-handshake used to make the node drop
+# every peer connection (caf_openssl left the failed handshake's error in the
+# multiplexer thread's OpenSSL error queue, and the next would-block read on a
+# healthy peer was taken for a fatal error): net/tls_guard.cpp. The silent one
+# is also cut off at the handshake deadline (5 s) instead of being polled for
+# as long as it stays.
+declare -A lines_before
+for n in 11 12 13; do lines_before[$n]=$(wc -l <"$WORK/n$n.log"); done
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu0=$(cpu_ticks "${PID[$leader]}")
+python3 - "$port" >"$WORK/hostile.out" <<'PY' &
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+start = time.time()
+s = socket.create_connection((host, int(port)), timeout=2)
+s.settimeout(12.0)
+try:
+    got = s.recv(4096)
+    print("silent client: closed by the node after %.1f s (%d bytes)" % (time.time() - start, len(got)))
+except socket.timeout:
+    print("silent client: still open after %.1f s" % (time.time() - start))
+PY
+silent_pid=$!
+sleep 1
+for i in 1 2 3; do
+  python3 - "$port" <<'PY'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=2)
+s.sendall(b"GET / HTTP/1.1\r\nHost: cairn\r\n\r\n" + bytes(range(256)) * 4)
+s.settimeout(2.0)
+try:
+    s.recv(4096)
+except OSError:
+    pass
+s.close()
+PY
+  # A TLS client that gives up after its ClientHello.
+  timeout 0.3 openssl s_client -connect "$port" -CAfile "$pki/ca.pem" </dev/null >/dev/null 2>&1 || true
+  sleep 0.5
+done
+wait "$silent_pid" || true
+cat "$WORK/hostile.out"
+cpu1=$(cpu_ticks "${PID[$leader]}")
+echo "leader CPU while the hostile clients ran: $(( (cpu1 - cpu0) * 1000 / $(getconf CLK_TCK) )) ms"
+# Let a peer's heartbeat timeout (1.5 s) pass before looking.
+sleep 2
+for n in 11 12 13; do
+  tail -n +"$(( ${lines_before[$n]} + 1 ))" "$WORK/n$n.log" >"$WORK/n$n.step7"
+  if grep -q "lost peer" "$WORK/n$n.step7"; then
+    grep "lost peer\|authenticated peer" "$WORK/n$n.step7" | head -5
+    fail "n$n lost a peer connection while hostile clients used n$leader's TLS cluster port"
+  fi
+done
+grep -q "replication: [01] authenticated peer" "$WORK/n$leader.step7" &&
+  fail "the leader's authenticated peer count dropped: $(grep 'authenticated peer' "$WORK/n$leader.step7" | head -3)"
+grep -q "closed by the node after" "$WORK/hostile.out" || fail "the silent client was never cut off"
+hold=$(grep -o 'after [0-9.]*' "$WORK/hostile.out" | awk '{print $2}')
+awk -v h="$hold" 'BEGIN { exit !(h >= 3 && h < 10) }' ||
+  fail "the silent client was cut off after $hold s (want the 5 s handshake deadline)"
+# Quorum ingest still works (it needs both peers).
+code=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -X POST "${URL[$leader]}/ingest/clef" \
+  --data-binary '{"@t":"2026-01-01T00:00:00Z","@mt":"after the hostile clients"}')
+[ "$code" = 201 ] || fail "quorum ingest after the hostile clients answered $code"
+echo "hostile clients: no peer connection lost on any node; quorum ingest 201"
 echo "PASS"

@@ -17,6 +17,7 @@
 #include "net/alert_routes.hpp"
 #include "net/http_server.hpp"
 #include "net/proxy.hpp"
+#include "net/tls_guard.hpp"
 #include "net/node_services.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/node_identity.hpp"
@@ -165,6 +166,11 @@ int run_command(int argc, char** argv) {
       caf_cfg.openssl_certificate = cfg.get("cluster.certificatePath");
       caf_cfg.openssl_key = cfg.get("cluster.privateKeyPath");
       caf_cfg.openssl_cafile = cfg.get("cluster.caPath");
+      // caf_openssl relies on net/tls_guard.cpp (error queue, handshake
+      // deadline); without it one bad client drops every peer.
+      if (!net::tls_guard_active())
+        spdlog::warn("cluster TLS: the OpenSSL call guards are not active; a failed "
+                     "handshake may close healthy peer connections");
     }
     // Notice hung peers (SIGSTOP) instead of waiting forever.
     caf_cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
