@@ -299,7 +299,8 @@ fetched_event fetch_event(const query_cluster& cluster,
   const auto peers = connected_peers(cluster);
   caf::scoped_actor io{cluster.system()};
   std::string failures;
-  for (const auto& node : live_holders(layout, peers)[s]) {
+  const auto live = live_holders(layout, peers);
+  for (const auto& node : live[s]) {
     std::string failure;
     bool answered = false;
     io->request(peers.at(node), cluster.share_timeout(), fetch_event_atom::value, epoch, id)
