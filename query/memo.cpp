@@ -17,7 +17,12 @@ std::shared_ptr<const std::string> memo_cache::get(const std::string& key) {
 }
 
 void memo_cache::put(const std::string& key, std::string value) {
-  const size_t charge = key.size() + value.size() + entry_overhead;
+  // The bound is on memory held, so charge the value's capacity: a partial
+  // serialized by appending can hold up to twice its size. Shrink a value
+  // with much slack first (outside the lock) rather than keep it.
+  if (value.capacity() > value.size() + value.size() / 8)
+    value.shrink_to_fit();
+  const size_t charge = key.size() + value.capacity() + entry_overhead;
   std::lock_guard lock{mutex_};
   if (capacity_ == 0 || charge > capacity_ / 8) {
     ++counters_.rejected;

@@ -33,7 +33,7 @@ namespace cairn::query {
 inline constexpr size_t default_memo_bytes = size_t{64} << 20;
 
 /// A thread-safe LRU map from memo keys to serialized partial results,
-/// bounded in bytes (keys + values + a fixed per-entry overhead).
+/// bounded in bytes (keys + value capacities + a fixed per-entry overhead).
 ///
 /// Lifecycle: one per node, created at start and shared (shared_ptr) by
 /// every query thread; all members may be called from any thread. Values are

@@ -51,6 +51,18 @@ TEST_CASE_FIXTURE(memo_fixture, "replacing a key keeps one entry and its account
   CHECK(cache.get("k")->size() == 200);
 }
 
+TEST_CASE_FIXTURE(memo_fixture, "a value's spare capacity is released or charged, never hidden") {
+  memo_cache cache{1 << 20};
+  std::string slack = value(1000);
+  slack.reserve(64 * 1024); // as a partial serialized by appending may be
+  cache.put("k", std::move(slack));
+  auto held = cache.get("k");
+  REQUIRE(held);
+  CHECK(*held == value(1000));
+  CHECK(cache.snapshot().bytes == charge("k", held->capacity()));
+  CHECK(held->capacity() < 2000);
+}
+
 TEST_CASE_FIXTURE(memo_fixture, "values above an eighth of the capacity and a zero capacity are not stored") {
   memo_cache cache{8000};
   cache.put("big", value(1000));
