@@ -20,6 +20,7 @@
 #include "net/tls_guard.hpp"
 #include "net/node_services.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/malloc_tuning.hpp"
 #include "tools/cli/node_identity.hpp"
 #include "tools/cli/node_metastore.hpp"
 #include "tools/cli/server_log.hpp"
@@ -101,6 +102,10 @@ bool intercept_for_follower(const cluster_view& view, boost::asio::io_context& i
 } // namespace
 
 int run_command(int argc, char** argv) {
+  // 0. Malloc settings, before any thread exists (tools/cli/malloc_tuning.hpp:
+  // without them free memory retained by glibc grew RSS for the whole run).
+  const bool malloc_tuned = configure_malloc();
+  malloc_trimmer trimmer;
   args a{argc, argv, 2, {"listen"}};
   auto root = a.storage_root();
   std::error_code ec;
@@ -129,6 +134,8 @@ int run_command(int argc, char** argv) {
   auto identity = load_node_identity(root, cfg.get("node.name"));
   spdlog::info("cairn 0.1.0 starting: node {} ({}), storage {}", identity.name, identity.id,
                std::filesystem::absolute(root).string());
+  if (!malloc_tuned)
+    spdlog::info("malloc: GLIBC_TUNABLES sets glibc.malloc.*; built-in settings not applied");
 
   // 3. Storage.
   storage::store_options store_opts;
