@@ -7,7 +7,10 @@
 #      the nodes in turn), sampling each node's RSS every 5 s;
 #   3. reports peak and final RSS per node, p50/p99 ingest latency, query
 #      p50/p99, every non-201 ingest and non-200 query answer, and checks
-#      that the cluster holds at least every acknowledged event.
+#      that the cluster holds at least every acknowledged event;
+#   4. prints each node's anonymous and file-backed RSS every 30 s and
+#      whether the anonymous part is flat over the second half (< 10% growth
+#      from the half-time sample to the last).
 #
 # Usage: CAIRN_BIN=build/tools/cairn CAIRN_SOURCE_DIR=. \
 #          bench/sustained/sustained_load.sh [--minutes N]     (default 10)
@@ -22,7 +25,8 @@
 # capacity run's), so the generator is not what limits the rate: with a
 # closed loop of 4 connections a run reached 65%, and with 8 paced workers
 # 59% (8 / 50 ms mean latency caps it at 160 requests/s).
-# Exit status 1 if any error response was seen or events are missing.
+# Exit status 1 if any error response was seen, events are missing or the
+# anonymous RSS grew 10% or more over the second half.
 export CAIRN_SOURCE_DIR=${CAIRN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 minutes=10
 while [ $# -gt 0 ]; do
@@ -73,6 +77,10 @@ echo "t_s n1_kb n2_kb n3_kb" >"$rss"
 # kernel may reclaim at any time); sampled apart in rss_anon.csv.
 rss_anon="$WORK/rss_anon.csv"
 echo "t_s n1_kb n2_kb n3_kb" >"$rss_anon"
+# Every 30 s: each node's RssAnon and RssFile (kB, /proc/PID/status), the
+# curve printed at the end and used for the flatness verdict.
+rss_split="$WORK/rss_split.csv"
+echo "t_s n1_anon n1_file n2_anon n2_file n3_anon n3_file" >"$rss_split"
 (
   i=0
   shapes=("select count(*) from stream"
@@ -90,6 +98,16 @@ echo "t_s n1_kb n2_kb n3_kb" >"$rss_anon"
 ) &
 PIDS+=($!)
 query_pid=$!
+# split_sample: one rss_split.csv line (t, then anon and file kB per node).
+split_sample() {
+  local out="$(( ($(now_ms) - run_start) / 1000 ))" n
+  for n in 1 2 3; do
+    out="$out $(awk '/^RssAnon/ {a = $2} /^RssFile/ {f = $2} END {print a + 0, f + 0}' \
+      "/proc/${PID[$n]}/status" 2>/dev/null || echo "0 0")"
+  done
+  echo "$out" >>"$rss_split"
+}
+next_split=$(now_ms)
 while [ "$(date +%s)" -lt "$run_end" ]; do
   line="$(( ($(now_ms) - run_start) / 1000 ))"
   anon=$line
@@ -99,14 +117,19 @@ while [ "$(date +%s)" -lt "$run_end" ]; do
   done
   echo "$line" >>"$rss"
   echo "$anon" >>"$rss_anon"
+  if [ "$(now_ms)" -ge "$next_split" ]; then
+    split_sample
+    next_split=$(( next_split + 30000 ))
+  fi
   sleep 5
 done
+split_sample
 wait "$query_pid" 2>/dev/null || true
 stop_load
 
 # Step 3: figures (raw files kept first when SUSTAINED_KEEP names a directory).
 set +e
-[ -n "${SUSTAINED_KEEP:-}" ] && cp "$rss" "$rss_anon" "$queries" "$LOAD_DIR/summary.json" "$LOAD_DIR/timeline" "$SUSTAINED_KEEP/" 2>/dev/null
+[ -n "${SUSTAINED_KEEP:-}" ] && cp "$rss" "$rss_anon" "$rss_split" "$queries" "$LOAD_DIR/summary.json" "$LOAD_DIR/timeline" "$SUSTAINED_KEEP/" 2>/dev/null
 summary=$(cat "$LOAD_DIR/summary.json")
 acked_batches=$(wc -l <"$LOAD_DIR/acked")
 acked_events=$(( acked_batches + 0 ))
@@ -135,6 +158,25 @@ rss_report RSS "$rss"
 rss_report "RSS anonymous (heap)" "$rss_anon"
 echo "RSS samples every 5 s (KiB): first and last three"
 sed -n '2,4p' "$rss"; tail -3 "$rss"
+# The curve every 30 s, in MiB, and the verdict: the anonymous part is flat
+# when it grew less than 10% from the sample at half time to the last one
+# (file-backed pages are LMDB's map of the store: they grow with the data and
+# the kernel reclaims them under pressure, so they are reported, not judged).
+echo "RSS every 30 s, MiB (anonymous / file-backed):"
+awk 'NR > 1 { printf "  t=%4ds  n1 %5.1f / %5.1f   n2 %5.1f / %5.1f   n3 %5.1f / %5.1f\n",
+  $1, $2 / 1024, $3 / 1024, $4 / 1024, $5 / 1024, $6 / 1024, $7 / 1024 }' "$rss_split"
+rss_flat=1
+for n in 1 2 3; do
+  verdict=$(awk -v c=$(( 2 * n )) 'NR > 1 { t[NR] = $1; v[NR] = $c; last = NR }
+    END { if (last < 3) { print "too few samples"; exit }
+      half = t[last] / 2; mid = 2; for (i = 2; i <= last; i++) if (t[i] <= half) mid = i
+      peak = 0; for (i = mid; i <= last; i++) if (v[i] > peak) peak = v[i]
+      g = v[mid] ? 100 * (v[last] - v[mid]) / v[mid] : 0
+      printf "%s: %.1f MiB at %ds -> %.1f MiB at %ds (%+.1f%%; second-half peak %.1f MiB)\n",
+        (g < 10 ? "flat" : "GROWING"), v[mid] / 1024, t[mid], v[last] / 1024, t[last], g, peak / 1024 }' "$rss_split")
+  echo "anonymous RSS second half n$n: $verdict"
+  case "$verdict" in GROWING*) rss_flat=0 ;; esac
+done
 
 # Every acknowledged event is there (plus the capacity run's, plus any
 # stored-but-unacknowledged in-flight batches).
@@ -145,4 +187,5 @@ echo "stored: $count events (acknowledged in both runs: at least $want)"
 status=0
 [ "$count" -ge "$want" ] || { echo "FAIL: fewer events stored than acknowledged"; status=1; }
 [ "$ingest_errors" = 0 ] && [ "$query_errors" = 0 ] || { echo "FAIL: error responses"; status=1; }
+[ "$rss_flat" = 1 ] || { echo "FAIL: anonymous RSS still growing in the second half"; status=1; }
 exit $status
