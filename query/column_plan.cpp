@@ -30,9 +30,11 @@ public:
   explicit source_finder(column_plan& plan) : plan_(plan) {}
 
   /// The one source `n` reads (no_source if none), or nullopt if it reads
-  /// two or something else of the event.
-  std::optional<int> source_of(const ast_node* n) {
+  /// two or something else of the event. @Message is a source only where
+  /// `messages` allows (where terms: it is read per event, not per value).
+  std::optional<int> source_of(const ast_node* n, bool messages = false) {
     int source = column_plan::no_source;
+    messages_ = messages;
     if (!walk(n, source))
       return std::nullopt;
     return source;
@@ -56,7 +58,7 @@ private:
       case ast_kind::property: found = property_source(n->text); break;
       case ast_kind::builtin: {
         auto b = find_builtin(n->text);
-        found = b ? coded_field_of(*b) : -1;
+        found = !b ? -1 : messages_ && *b == builtin::message ? column_plan::message_source : coded_field_of(*b);
         if (found < 0)
           return false;
         break;
@@ -89,21 +91,65 @@ private:
   }
 
   column_plan& plan_;
+  bool messages_ = false;
 };
+
+/// Splits `n` at and/or into terms of one source each, appending its nodes
+/// to the tree; returns the index of its root, or nullopt if a term reads
+/// more than one source.
+std::optional<uint32_t> split_where(const ast_node& n, source_finder& finder, column_plan& p,
+                                    const compile_term_fn& compile_term) {
+  using node = column_plan::where_node;
+  if (n.kind == ast_kind::binary && (n.op == ast_op::and_ || n.op == ast_op::or_) && n.kids.size() == 2) {
+    auto lhs = split_where(*n.kids[0], finder, p, compile_term);
+    auto rhs = lhs ? split_where(*n.kids[1], finder, p, compile_term) : std::nullopt;
+    if (!rhs)
+      return std::nullopt;
+    // Both sides are plain Booleans (query/compiler.cpp's logical_node), so
+    // the cheap side may go first: per-event message terms last.
+    auto reads_message = [&](uint32_t i) {
+      const auto& t = p.where_tree[i];
+      return t.kind != node::term || t.source == column_plan::message_source;
+    };
+    if (reads_message(*lhs) && !reads_message(*rhs))
+      std::swap(lhs, rhs);
+    node op;
+    op.kind = n.op == ast_op::and_ ? node::and_ : node::or_;
+    op.lhs = *lhs;
+    op.rhs = *rhs;
+    p.where_tree.push_back(std::move(op));
+    return static_cast<uint32_t>(p.where_tree.size() - 1);
+  }
+  auto source = finder.source_of(&n, true);
+  if (!source)
+    return std::nullopt;
+  node term;
+  term.source = *source;
+  term.expr = compile_term(n);
+  p.messages = p.messages || *source == column_plan::message_source;
+  p.where_tree.push_back(std::move(term));
+  return static_cast<uint32_t>(p.where_tree.size() - 1);
+}
 
 } // namespace
 
 std::optional<column_plan> plan_columns(const ast_node* where, const std::vector<select_item>& group_by,
                                         const std::vector<agg_spec>& aggs,
-                                        const std::vector<const ast_node*>& agg_args, const property_names& props) {
+                                        const std::vector<const ast_node*>& agg_args, const property_names& props,
+                                        const compile_term_fn& compile_term) {
   if (aggs.empty() || group_by.size() > 2 || agg_args.size() != aggs.size())
     return std::nullopt;
   column_plan p;
   source_finder finder{p};
-  auto where_source = finder.source_of(where);
-  if (!where_source)
-    return std::nullopt;
-  p.where_source = *where_source;
+  if (auto where_source = finder.source_of(where)) {
+    p.where_source = *where_source;
+  } else {
+    // Free text is `@Message like ... ci or @Exception like ... ci`.
+    auto expanded = where->clone();
+    expand_free_text(expanded);
+    if (!split_where(*expanded, finder, p, compile_term))
+      return std::nullopt;
+  }
   for (const auto& k : group_by) {
     auto s = finder.source_of(k.expr.get());
     if (!s)
@@ -123,6 +169,8 @@ std::optional<column_plan> plan_columns(const ast_node* where, const std::vector
   for (size_t i = 0; i < p.properties.size() && i < 64; ++i) {
     const int source = int(storage::field_count + i);
     bool bare_only = p.where_source != source;
+    for (const auto& t : p.where_tree)
+      bare_only = bare_only && t.source != source;
     for (int k : p.key_sources)
       bare_only = bare_only && k != source;
     for (size_t a = 0; a < aggs.size(); ++a)
@@ -135,6 +183,9 @@ std::optional<column_plan> plan_columns(const ast_node* where, const std::vector
       p.fields |= 1u << s;
   };
   add(p.where_source);
+  for (const auto& t : p.where_tree)
+    if (t.kind == column_plan::where_node::term && t.source != column_plan::message_source)
+      add(t.source);
   for (int s : p.key_sources)
     add(s);
   for (int s : p.arg_sources)

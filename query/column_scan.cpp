@@ -26,6 +26,9 @@ column_scanner::column_scanner(const query_plan& plan, partial_result& out, std:
   selection_.properties = columns_.properties;
   selection_.timestamps = width != 0;
   selection_.numeric_properties = columns_.numeric_properties;
+  selection_.messages = columns_.messages;
+  term_truth_.resize(columns_.where_tree.size());
+  term_codes_.resize(columns_.where_tree.size());
   arg_values_.resize(plan.aggs.size());
   arg_codes_.resize(plan.aggs.size());
 }
@@ -89,6 +92,18 @@ size_t column_scanner::group_of(uint32_t c0, uint32_t c1, int64_t bucket) {
   return it->second;
 }
 
+bool column_scanner::passes(const storage::block_columns& block, uint32_t node, uint32_t i) {
+  const auto& n = columns_.where_tree[node];
+  switch (n.kind) {
+    case column_plan::where_node::and_: return passes(block, n.lhs, i) && passes(block, n.rhs, i);
+    case column_plan::where_node::or_: return passes(block, n.lhs, i) || passes(block, n.rhs, i);
+    case column_plan::where_node::term: break;
+  }
+  if (n.source == column_plan::message_source)
+    return eval_on(*n.expr, n.source, block.message(i)).is_true();
+  return term_truth_[node][term_codes_[node] ? term_codes_[node][i] : 0];
+}
+
 void column_scanner::add_block(const storage::block_columns& block, query_stats& stats) {
   ++stats.chunks_scanned;
   const uint32_t n = block.size();
@@ -96,8 +111,9 @@ void column_scanner::add_block(const storage::block_columns& block, query_stats&
   const bool check_time = !ts.empty();
   block_text_.reset();
   // The where clause, once per value of its source.
+  const bool split_where = !columns_.where_tree.empty();
   const uint32_t* where_codes = nullptr;
-  if (plan_.where) {
+  if (plan_.where && !split_where) {
     where_codes = eval_per_value(block, *plan_.where, columns_.where_source, where_values_);
     if (!where_codes && !where_values_[0].is_true()) {
       for (uint32_t i = 0; i < n; ++i)
@@ -105,6 +121,17 @@ void column_scanner::add_block(const storage::block_columns& block, query_stats&
       return;
     }
   }
+  // Split where clauses: each term's truth once per value of its source.
+  for (size_t t = 0; t < columns_.where_tree.size(); ++t) {
+    const auto& term = columns_.where_tree[t];
+    if (term.kind != column_plan::where_node::term || term.source == column_plan::message_source)
+      continue;
+    term_codes_[t] = eval_per_value(block, *term.expr, term.source, where_values_);
+    term_truth_[t].resize(where_values_.size());
+    for (size_t c = 0; c < where_values_.size(); ++c)
+      term_truth_[t][c] = where_values_[c].is_true();
+  }
+  const auto root = static_cast<uint32_t>(columns_.where_tree.size() - 1);
   // The group keys and aggregate arguments, once per value of their source.
   const uint32_t* key_codes[2] = {nullptr, nullptr};
   for (size_t k = 0; k < plan_.keys.size(); ++k)
@@ -132,6 +159,8 @@ void column_scanner::add_block(const storage::block_columns& block, query_stats&
       continue;
     ++scanned;
     if (where_codes && !where_values_[where_codes[i]].is_true())
+      continue;
+    if (split_where && !passes(block, root, i))
       continue;
     ++matched;
     const uint32_t c0 = key_codes[0] ? key_codes[0][i] : 0;

@@ -59,6 +59,9 @@ private:
   const uint32_t* property_values(const storage::block_columns& block, const expr_node& e, int source,
                                   std::vector<value>& out);
   size_t group_of(uint32_t c0, uint32_t c1, int64_t bucket);
+  /// Whether event i passes where_tree node `node` (the terms' truth per
+  /// value is prepared by add_block; message terms are evaluated here).
+  bool passes(const storage::block_columns& block, uint32_t node, uint32_t i);
 
   const query_plan& plan_;
   const column_plan& columns_;
@@ -71,6 +74,8 @@ private:
   storage::record_view probe_; ///< an event holding just the field being evaluated
   arena block_text_;           ///< this block's key and argument values
   std::vector<value> where_values_;
+  std::vector<std::vector<uint8_t>> term_truth_; ///< per where_tree node: is_true per code of its source
+  std::vector<const uint32_t*> term_codes_;      ///< per where_tree node: its source's codes (null: one value)
   std::vector<value> key_values_[2];     ///< per key, per code of its source
   std::vector<std::vector<value>> arg_values_; ///< per aggregate, per code of its source
   std::vector<const uint32_t*> arg_codes_;

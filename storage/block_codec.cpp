@@ -821,10 +821,7 @@ status decode_messages(located_block& b, const std::vector<uint8_t>& shapes,
       if (shredded) {
         const auto& slots = ms.hole_slots[t];
         rebuilt = decode_holes_with(ms.shapes[t], stored, hole_version, text, [&](size_t hole, std::string& o) {
-          auto v = slots[hole] < 0 ? std::nullopt : ms.reader.value(size_t(slots[hole]));
-          if (v)
-            o.append(*v);
-          return v.has_value();
+          return slots[hole] >= 0 && ms.reader.append(size_t(slots[hole]), o);
         });
       } else {
         rebuilt = decode_holes(ms.shapes[t], stored, property_source{props_json, {}, false}, hole_version, text);

@@ -79,17 +79,6 @@ void encode_value(std::string_view v, std::string& out, std::unordered_map<std::
   put_string(out, v);
 }
 
-/// One value of a key's stream as stored: `text` for raw and string
-/// values; `number` holds a string_ref's index, a zigzagged integer or a
-/// decimal's digits (`frac` of them after the point).
-struct stored_value {
-  uint8_t tag = tag_raw;
-  std::string_view text;
-  uint64_t number = 0;
-  uint8_t frac = 0;
-  bool negative = false;
-};
-
 /// Reads the next value of a key's stream; false if corrupt.
 bool read_stored(column_reader& r, stored_value& v) {
   if (!r.fixed(v.tag))
@@ -464,7 +453,8 @@ bool plain_values_reader::open(std::string_view layout, std::string_view dict, s
   slot_of_key_.clear();
   layout_keys_.clear();
   layout_begin_.clear();
-  spans_.assign(names.size(), {0, 0});
+  values_.assign(names.size(), stored_value{});
+  escaped_.assign(names.size(), 0);
   present_.assign(names.size(), 0);
   bool ok = walk_dict(
     dict, values,
@@ -489,7 +479,6 @@ bool plain_values_reader::next() {
   uint64_t l;
   if (!layout_.varint(l) || l + 1 >= layout_begin_.size())
     return false;
-  text_.clear();
   std::fill(present_.begin(), present_.end(), 0);
   for (uint32_t i = layout_begin_[l]; i < layout_begin_[l + 1]; ++i) {
     const uint32_t k = layout_keys_[i];
@@ -499,45 +488,54 @@ bool plain_values_reader::next() {
     stored_value v;
     if (!read_stored(streams_[k], v))
       return false;
+    // Strings are numbered per key as they first appear; a reference
+    // reuses one (and whether it needs unescaping, found once).
     auto& strings = strings_[k];
+    bool escaped = false;
     if (v.tag == tag_string) {
-      strings.push_back(v.text);
+      escaped = v.text.find('\\') != std::string_view::npos;
+      strings.push_back({v.text, escaped});
     } else if (v.tag == tag_string_ref) {
       if (v.number >= strings.size())
         return false;
-      v.text = strings[v.number];
+      v.tag = tag_string;
+      v.text = strings[v.number].body;
+      escaped = strings[v.number].escaped;
     }
-    if (present_[slot])
+    if (present_[size_t(slot)])
       continue; // a later duplicate: holes render the first member so named
-    const size_t begin = text_.size();
-    switch (v.tag) {
-      case tag_raw:
-        if (!append_plain_rendering(v.text, text_))
-          return false;
-        break;
-      case tag_string:
-      case tag_string_ref:
-        if (!append_unescaped(v.text, text_))
-          return false;
-        break;
-      case tag_integer: {
-        char digits[24];
-        text_.append(digits, size_t(std::to_chars(digits, digits + sizeof digits, unzigzag(v.number)).ptr - digits));
-        break;
-      }
-      case tag_true: text_.append("true"); break;
-      case tag_false: text_.append("false"); break;
-      case tag_null: text_.append("null"); break;
-      default: {
-        char digits[decimal_text_max];
-        text_.append(digits, render_decimal(v, digits));
-        break;
-      }
-    }
-    spans_[size_t(slot)] = {static_cast<uint32_t>(begin), static_cast<uint32_t>(text_.size() - begin)};
+    values_[size_t(slot)] = v;
+    escaped_[size_t(slot)] = escaped;
     present_[size_t(slot)] = 1;
   }
   return true;
+}
+
+bool plain_values_reader::append(size_t s, std::string& out) const {
+  if (!present_[s])
+    return false;
+  const stored_value& v = values_[s];
+  switch (v.tag) {
+    case tag_raw: return append_plain_rendering(v.text, out);
+    case tag_string:
+      if (escaped_[s])
+        return append_unescaped(v.text, out);
+      out.append(v.text);
+      return true;
+    case tag_integer: {
+      char digits[24];
+      out.append(digits, size_t(std::to_chars(digits, digits + sizeof digits, unzigzag(v.number)).ptr - digits));
+      return true;
+    }
+    case tag_true: out.append("true"); return true;
+    case tag_false: out.append("false"); return true;
+    case tag_null: out.append("null"); return true;
+    default: {
+      char digits[decimal_text_max];
+      out.append(digits, render_decimal(v, digits));
+      return true;
+    }
+  }
 }
 
 } // namespace cairn::storage::blockfmt

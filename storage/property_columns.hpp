@@ -43,6 +43,17 @@
 
 namespace cairn::storage::blockfmt {
 
+/// One value of a key's stream as stored: `text` for raw and string
+/// values; `number` holds a string_ref's index, a zigzagged integer or a
+/// decimal's digits (`frac` of them after the point).
+struct stored_value {
+  uint8_t tag = 0; ///< value_tag (property_columns.cpp)
+  std::string_view text;
+  uint64_t number = 0;
+  uint8_t frac = 0;
+  bool negative = false;
+};
+
 /// Builds the three property columns of one block.
 class property_encoder {
 public:
@@ -166,22 +177,23 @@ public:
   /// Reads the next object; false if corrupt.
   bool next();
 
-  /// names[s] in the object last read, rendered; nullopt if it lacks it.
-  std::optional<std::string_view> value(size_t s) const noexcept {
-    if (!present_[s])
-      return std::nullopt;
-    return std::string_view{text_}.substr(spans_[s].first, spans_[s].second);
-  }
+  /// Appends names[s] of the object last read, rendered; false if the
+  /// object lacks it (or a string escape is malformed).
+  bool append(size_t s, std::string& out) const;
 
 private:
+  struct seen_string {
+    std::string_view body;
+    bool escaped; ///< holds a backslash: must be unescaped
+  };
   column_reader layout_;
   std::vector<column_reader> streams_;
-  std::vector<int32_t> slot_of_key_;                  ///< per key: index into names, or -1
-  std::vector<std::vector<std::string_view>> strings_; ///< per named key, as first seen
+  std::vector<int32_t> slot_of_key_;              ///< per key: index into names, or -1
+  std::vector<std::vector<seen_string>> strings_; ///< per named key, as first seen
   std::vector<uint32_t> layout_keys_;
   std::vector<uint32_t> layout_begin_;
-  std::string text_;
-  std::vector<std::pair<uint32_t, uint32_t>> spans_; ///< per name: [offset, size) in text_
+  std::vector<stored_value> values_; ///< per name, in the object last read (string refs resolved)
+  std::vector<uint8_t> escaped_;     ///< per name: its string value holds escapes
   std::vector<uint8_t> present_;
 };
 

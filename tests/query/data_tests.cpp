@@ -198,7 +198,7 @@ struct runner {
         }
         got = got.starts_with("error") ? got : normalize_json(got);
         const char* path = !columns ? "views" : source.column_blocks > column_blocks ? "value codes" : "views (no column plan)";
-        CHECK_MESSAGE(got == want, where() << ": " << cmd << " " << lhs << " [" << path << "]\n  got:  " << got
+        CHECK_MESSAGE(got == want, where() << ": " << cmd << " " << lhs << " [" << std::string(path) << "]\n  got:  " << got
                                            << "\n  want: " << want);
       }
       source.use_columns = false;
@@ -293,6 +293,7 @@ TEST_CASE("aggregates, grouping, having, order, limit") { run_file("aggregates.t
 TEST_CASE("syntax and semantic errors report positions") { run_file("errors.test"); }
 TEST_CASE("block skipping by time, level, names and tokens") { run_file("planner.test"); }
 TEST_CASE("Seq result JSON shapes") { run_file("result_json.test"); }
+TEST_CASE("@Message in aggregate where clauses, over views and over rebuilt messages") { run_file("messages.test"); }
 }
 
 } // namespace cairn::query::testing

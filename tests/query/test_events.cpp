@@ -1,5 +1,7 @@
 #include "tests/query/test_events.hpp"
 
+#include "net/decode/template_renderer.hpp"
+
 #include "query/builtins.hpp"
 #include "query/json_text.hpp"
 #include "query/value.hpp"
@@ -104,6 +106,9 @@ bool append_clef(storage::record_batch& batch, std::string_view line, uint64_t i
     return false;
   }
   props += "}";
+  // As the CLEF decoder stores it: a template without @m is rendered.
+  if (m.empty() && !mt.empty())
+    decode::render_template_json(mt, props, m);
   if (props == "{}")
     props.clear();
   batch.offsets.push_back(uint32_t(batch.bytes.size()));
