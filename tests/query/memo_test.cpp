@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include <malloc.h>
+
 namespace cairn::query {
 
 namespace {
@@ -61,6 +63,21 @@ TEST_CASE_FIXTURE(memo_fixture, "a value's spare capacity is released or charged
   CHECK(*held == value(1000));
   CHECK(cache.snapshot().bytes == charge("k", held->capacity()));
   CHECK(held->capacity() < 2000);
+}
+
+TEST_CASE_FIXTURE(memo_fixture, "the byte charge covers what the entries really take from the heap") {
+  // Small partials (a count's is tens of bytes) are where a low per-entry
+  // estimate would let the cache hold far more than its bound.
+  memo_cache cache{size_t{1} << 30};
+  const auto before = mallinfo2().uordblks;
+  for (int i = 0; i < 20000; ++i)
+    cache.put("select count(*) from stream group by @Level\0block " + std::to_string(i),
+              value(24));
+  const auto used = mallinfo2().uordblks - before;
+  const auto charged = cache.snapshot().bytes;
+  INFO("heap bytes in use " << used << ", charged " << charged);
+  CHECK(used <= charged);
+  CHECK(used > charged / 2); // and the charge is not wildly above it
 }
 
 TEST_CASE_FIXTURE(memo_fixture, "values above an eighth of the capacity and a zero capacity are not stored") {
