@@ -2,6 +2,7 @@
 
 #include "query/aggregates.hpp"
 #include "query/builtins.hpp"
+#include "query/planner.hpp"
 #include "storage/block_codec.hpp"
 
 namespace cairn::query {
@@ -131,24 +132,54 @@ std::optional<uint32_t> split_where(const ast_node& n, source_finder& finder, co
   return static_cast<uint32_t>(p.where_tree.size() - 1);
 }
 
+/// `n` without its top-level conjuncts that only bound @Timestamp by a
+/// constant (null if nothing else is left); `dropped` says if any went.
+ast_ptr without_time_bounds(const ast_node& n, int64_t now_ns, bool& dropped) {
+  if (is_time_bound(n, now_ns)) {
+    dropped = true;
+    return nullptr;
+  }
+  if (n.kind == ast_kind::binary && n.op == ast_op::and_ && n.kids.size() == 2) {
+    auto l = without_time_bounds(*n.kids[0], now_ns, dropped);
+    auto r = without_time_bounds(*n.kids[1], now_ns, dropped);
+    if (!l || !r)
+      return l ? std::move(l) : std::move(r);
+    auto both = std::make_unique<ast_node>();
+    both->kind = ast_kind::binary;
+    both->op = ast_op::and_;
+    both->begin = n.begin;
+    both->end = n.end;
+    both->kids.push_back(std::move(l));
+    both->kids.push_back(std::move(r));
+    return both;
+  }
+  return n.clone();
+}
+
 } // namespace
 
 std::optional<column_plan> plan_columns(const ast_node* where, const std::vector<select_item>& group_by,
                                         const std::vector<agg_spec>& aggs,
                                         const std::vector<const ast_node*>& agg_args, const property_names& props,
-                                        const compile_term_fn& compile_term) {
+                                        const compile_term_fn& compile_term, int64_t now_ns) {
   if (aggs.empty() || group_by.size() > 2 || agg_args.size() != aggs.size())
     return std::nullopt;
   column_plan p;
   source_finder finder{p};
-  if (auto where_source = finder.source_of(where)) {
-    p.where_source = *where_source;
+  // The scan range holds the where clause's time bounds (planner.hpp).
+  bool dropped = false;
+  ast_ptr rest = where ? without_time_bounds(*where, now_ns, dropped) : nullptr;
+  if (!rest) {
+    p.where = column_plan::where_mode::none;
+  } else if (auto source = finder.source_of(rest.get()); source && !dropped) {
+    p.where = column_plan::where_mode::one_source;
+    p.where_source = *source;
   } else {
     // Free text is `@Message like ... ci or @Exception like ... ci`.
-    auto expanded = where->clone();
-    expand_free_text(expanded);
-    if (!split_where(*expanded, finder, p, compile_term))
+    expand_free_text(rest);
+    if (!split_where(*rest, finder, p, compile_term))
       return std::nullopt;
+    p.where = column_plan::where_mode::tree;
   }
   for (const auto& k : group_by) {
     auto s = finder.source_of(k.expr.get());

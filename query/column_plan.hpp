@@ -40,8 +40,13 @@ struct column_plan {
   bool messages = false;                ///< some where term reads @Message
   std::vector<std::string> properties;  ///< top-level property names to decode
   std::vector<uint32_t> property_ids;   ///< per property: its id in the plan's property_names
+  /// How the scanner applies the where clause: not at all (none, or only
+  /// @Timestamp bounds, which the scan range decides exactly), as the plan's
+  /// where on where_source, or as where_tree.
+  enum class where_mode : uint8_t { none, one_source, tree } where = where_mode::none;
   int where_source = no_source;
-  /// Set instead of where_source when the where clause needs splitting:
+  /// With where_mode::tree (the where clause split, or stripped of its
+  /// time bounds):
   /// and/or nodes over terms, root last; a node's operands come before it.
   /// Terms on the message come after the other operand so it decides first.
   struct where_node {
@@ -70,6 +75,6 @@ using compile_term_fn = std::function<expr_ptr(const ast_node&)>;
 std::optional<column_plan> plan_columns(const ast_node* where, const std::vector<select_item>& group_by,
                                         const std::vector<agg_spec>& aggs,
                                         const std::vector<const ast_node*>& agg_args, const property_names& props,
-                                        const compile_term_fn& compile_term);
+                                        const compile_term_fn& compile_term, int64_t now_ns);
 
 } // namespace cairn::query

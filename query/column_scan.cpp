@@ -111,9 +111,9 @@ void column_scanner::add_block(const storage::block_columns& block, query_stats&
   const bool check_time = !ts.empty();
   block_text_.reset();
   // The where clause, once per value of its source.
-  const bool split_where = !columns_.where_tree.empty();
+  const bool split_where = columns_.where == column_plan::where_mode::tree;
   const uint32_t* where_codes = nullptr;
-  if (plan_.where && !split_where) {
+  if (columns_.where == column_plan::where_mode::one_source) {
     where_codes = eval_per_value(block, *plan_.where, columns_.where_source, where_values_);
     if (!where_codes && !where_values_[0].is_true()) {
       for (uint32_t i = 0; i < n; ++i)

@@ -182,6 +182,22 @@ private:
   }
 
   void time_range(const ast_node& n, requirement& r) {
+    int64_t from = r.from, to = r.to;
+    bool exact;
+    if (time_bound(n, from, to, exact)) {
+      r.from = from;
+      r.to = to;
+    }
+  }
+
+public:
+  /// If `n` compares @Timestamp with a constant (=, <, <=, >, >=), narrows
+  /// [from, to) to what it allows and says whether that is exactly what it
+  /// tests (a date-time constant; ticks are rounded to whole ones).
+  bool time_bound(const ast_node& n, int64_t& from, int64_t& to, bool& exact) {
+    exact = false;
+    if (n.kind != ast_kind::binary || n.kids.size() != 2)
+      return false;
     const ast_node* l = n.kids[0].get();
     const ast_node* c = n.kids[1].get();
     ast_op op = n.op;
@@ -197,28 +213,31 @@ private:
       }
     }
     if (!is_ts(l))
-      return;
+      return false;
     value v;
     std::string s;
     if (!constant(*c, v, s))
-      return;
+      return false;
     int64_t t;
     if (v.kind == value_kind::datetime)
       t = v.ns;
     else if (v.is_number())
       t = ticks_to_unix_ns(saturating_int64(v.number));
     else
-      return;
+      return false;
     switch (op) {
-      case ast_op::eq: r.from = t; r.to = t + 1; break;
-      case ast_op::gt: r.from = t + 1; break;
-      case ast_op::ge: r.from = t; break;
-      case ast_op::lt: r.to = t; break;
-      case ast_op::le: r.to = t + 1; break;
-      default: break;
+      case ast_op::eq: from = t; to = t + 1; break;
+      case ast_op::gt: from = t + 1; break;
+      case ast_op::ge: from = t; break;
+      case ast_op::lt: to = t; break;
+      case ast_op::le: to = t + 1; break;
+      default: return false;
     }
+    exact = v.kind == value_kind::datetime && t != INT64_MAX;
+    return true;
   }
 
+private:
   void levels(const ast_node& n, requirement& r) {
     const ast_node& l = *n.kids[0];
     const ast_node& c = *n.kids[1];
@@ -255,6 +274,12 @@ private:
 };
 
 } // namespace
+
+bool is_time_bound(const ast_node& n, int64_t now_ns) {
+  int64_t from = INT64_MIN, to = INT64_MAX;
+  bool exact;
+  return deriver(now_ns).time_bound(n, from, to, exact) && exact;
+}
 
 bool block_filter::may_match(const storage::block_summary& s) const noexcept {
   if (!s.overlaps(from_ns, to_ns))

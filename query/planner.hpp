@@ -48,4 +48,9 @@ struct block_filter {
 /// range [from_ns, to_ns). `now_ns` fixes Now().
 block_filter plan_block_filter(const ast_node* where, int64_t from_ns, int64_t to_ns, int64_t now_ns);
 
+/// True if `n` compares @Timestamp with a constant date-time: then, as one
+/// of the where clause's top-level conjuncts, the block filter's time range
+/// decides it exactly and executors need not evaluate it per event.
+bool is_time_bound(const ast_node& n, int64_t now_ns);
+
 } // namespace cairn::query

@@ -62,7 +62,8 @@ public:
       p_.having = compile_group_expr(*q.having, "`having`", true);
     order(q, true);
     p_.by_columns = plan_columns(p_.where_ast.get(), q.group_by, p_.aggs, agg_args_, p_.props,
-                                 [this](const ast_node& term) { return compile_event_expr(p_, term, "`where`"); });
+                                 [this](const ast_node& term) { return compile_event_expr(p_, term, "`where`"); },
+                                 p_.now_ns);
   }
 
 private:
