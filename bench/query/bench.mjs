@@ -135,27 +135,32 @@ async function time_cairn(q) {
   const first = await data(url, `${q} for no_cache`, range);
   if (first.status !== 200) throw new Error(`${q}: HTTP ${first.status} ${JSON.stringify(first.json)}`);
   const fresh = [];
+  const server = [];
   const cpu0 = node_cpu_ms();
-  for (let i = 0; i < repeat; ++i)
-    fresh.push((await data(url, `${q} for no_cache`, range)).ms);
+  for (let i = 0; i < repeat; ++i) {
+    const r = await data(url, `${q} for no_cache`, range);
+    fresh.push(r.ms);
+    server.push(r.json.Statistics?.ElapsedMilliseconds ?? NaN);
+  }
   const fresh_cpu = (node_cpu_ms() - cpu0) / repeat;
   const memo = [];
   for (let i = 0; i < repeat; ++i)
     memo.push((await data(url, q, range)).ms);
-  return { first: first.ms, fresh: median(fresh), fresh_cpu, memo: median(memo), stats: first.json.Statistics ?? {} };
+  return { first: first.ms, fresh: median(fresh), server: median(server), fresh_cpu, memo: median(memo),
+    stats: first.json.Statistics ?? {} };
 }
 
 const f = (x) => x.toFixed(1).padStart(8);
-console.log(`\n${'query'.padEnd(36)} ${'1st'.padStart(8)} ${'fresh'.padStart(8)} ${'cpu'.padStart(8)} ${'memo'.padStart(8)} ` +
+console.log(`\n${'query'.padEnd(36)} ${'1st'.padStart(8)} ${'fresh'.padStart(8)} ${'server'.padStart(8)} ${'cpu'.padStart(8)} ${'memo'.padStart(8)} ` +
   `${'duck t1'.padStart(8)} ${'duck t2'.padStart(8)} ${'ratio'.padStart(6)}  blocks read/skipped`);
 for (const [name, cq, dq] of queries) {
   const c = await time_cairn(cq);
   const d1 = await time_duck(dq, 1);
   const d2 = await time_duck(dq, 2);
-  console.log(`${name.padEnd(36)} ${f(c.first)} ${f(c.fresh)} ${f(c.fresh_cpu)} ${f(c.memo)} ${f(d1)} ${f(d2)} ` +
+  console.log(`${name.padEnd(36)} ${f(c.first)} ${f(c.fresh)} ${f(c.server)} ${f(c.fresh_cpu)} ${f(c.memo)} ${f(d1)} ${f(d2)} ` +
     `${(c.fresh / d1).toFixed(2).padStart(6)}  ${c.stats.BlocksRead ?? '?'}/${c.stats.BlocksSkipped ?? '?'}`);
 }
 console.log(`\ntimes in ms: 1st = the first \`for no_cache\` run (HTTP wall); fresh = median wall of ${repeat} more ` +
-  `\`for no_cache\` runs; cpu = the node's CPU time per fresh run (/proc, 10 ms ticks: all its threads, ` +
+  `\`for no_cache\` runs; server = median of their Statistics.ElapsedMilliseconds (the query inside the node, without HTTP); cpu = the node's CPU time per fresh run (/proc, 10 ms ticks: all its threads, ` +
   `i.e. the single-threaded cost); memo = median wall of ${repeat} memoized runs; duck t1/t2 = DuckDB medians ` +
   `with 1/2 threads; ratio = fresh / duck t1; node ${rss()}`);
