@@ -250,6 +250,9 @@ struct wanted_parts {
   bool message;     ///< derived messages are re-rendered
   const std::vector<std::string>* prop_names;
   bool fixed = true;       ///< the fixed columns (timestamps, ids, ...) are read
+  /// The fixed columns are wanted only for the shapes' shredded bits: not
+  /// needed when no event has a properties field entry (all shredded).
+  bool fixed_for_shredding = false;
   bool timestamps = false; ///< at least the timestamps are read
 };
 
@@ -272,6 +275,9 @@ struct located_block {
   uint32_t count = 0;
   uint32_t records_bytes = 0;
   std::array<column_reader, block_column_count> cols;
+  /// CBK2+: every event's properties are in the property columns (the
+  /// properties field's length column is empty).
+  bool all_shredded = false;
 };
 
 /// Checks the value, decompresses what `w` needs into `image` and points
@@ -302,6 +308,7 @@ status locate_columns(std::string_view value, const wanted_parts& w, decode_scra
     std::memcpy(&b.count, value.data() + 4, 4);
     std::memcpy(&b.records_bytes, value.data() + 8, 4);
     std::memcpy(sizes, value.data() + 12, 4 * block_column_count);
+    b.all_shredded = sizes[col_lengths + props_index] == 0;
     uint64_t total = 0;
     for (auto sz : sizes)
       total += sz;
@@ -321,10 +328,11 @@ status locate_columns(std::string_view value, const wanted_parts& w, decode_scra
       for_group_columns(b.version, g, [&](size_t c) { raw += sizes[c]; });
       if (size_t(in_end - in) < stored || stored > raw)
         return corrupt("group sizes");
-      const bool needed = g == 0                  ? w.fixed || (b.version < 4 && w.timestamps)
+      const bool fixed = w.fixed && !(w.fixed_for_shredding && b.all_shredded);
+      const bool needed = g == 0                  ? fixed || (b.version < 4 && w.timestamps)
                           : g <= field_count      ? (w.fields >> (g - 1)) & 1
                           : g == group_props      ? w.props
-                                                  : w.fixed || w.timestamps;
+                                                  : fixed || w.timestamps;
       if (needed) {
         if (stored == raw) {
           std::memcpy(out, in, raw);
@@ -856,6 +864,7 @@ status decode_block_columns(std::string_view value, const column_selection& what
   w.props = props;
   // Shredded or derived is in the fixed group's shape column.
   w.fixed = props;
+  w.fixed_for_shredding = !what.messages;
   w.timestamps = what.timestamps;
   located_block b;
   if (auto st = locate_columns(value, w, scratch, out.image_, b); !st)
@@ -918,9 +927,12 @@ status decode_block_columns(std::string_view value, const column_selection& what
   if (props) {
     auto& shapes = out.shapes_;
     shapes.resize(n);
-    for (uint32_t i = 0; i < n; ++i)
-      if (!b.cols[col_shape].fixed(shapes[i]))
-        return corrupt("fixed columns");
+    if (w.fixed_for_shredding && b.all_shredded)
+      std::fill(shapes.begin(), shapes.end(), shape_shredded);
+    else
+      for (uint32_t i = 0; i < n; ++i)
+        if (!b.cols[col_shape].fixed(shapes[i]))
+          return corrupt("fixed columns");
     for (size_t p = 0; p < what.properties.size() && out.complete_; ++p)
       if (auto st = decode_property_codes(b, shapes, what.properties[p], reader, b.cols[col_lengths + props_index],
                                           b.cols[col_data + props_index], (what.numeric_properties >> p) & 1,
