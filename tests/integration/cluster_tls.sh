@@ -163,6 +163,8 @@ try:
     print("silent client: closed by the node after %.1f s (%d bytes)" % (time.time() - start, len(got)))
 except socket.timeout:
     print("silent client: still open after %.1f s" % (time.time() - start))
+except ConnectionResetError:
+    print("silent client: closed by the node after %.1f s (reset)" % (time.time() - start))
 PY
 silent_pid=$!
 sleep 1
