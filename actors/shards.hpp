@@ -29,8 +29,10 @@
 /// a leader that led from the start can answer for a shard whose holders
 /// are all down. A leader elected after holding some shards only holds
 /// every shard from its activation position on (full_copy_from); older
-/// events of the others are read from their live holders, and a query that
-/// cannot reach any answers 503 rather than count short.
+/// events of the others are read from their live holders (aggregates:
+/// actors/distributed_query.hpp; searches and events by id:
+/// actors/distributed_search.hpp), and a query that cannot reach any
+/// answers 503 rather than count short.
 ///
 /// Quorum. With `ingest.ack = quorum` a batch is acknowledged when, for
 /// every shard its ids fall into, a majority of that shard's recorded
