@@ -237,27 +237,18 @@ struct event_store::impl {
 
   /// duplicate_key if any id in [lo, hi] is already buffered.
   status check_unbuffered(MDB_txn* txn, uint64_t lo, uint64_t hi) const {
-    lmdb_cursor cur;
-    if (auto st = cur.open(txn, batches_db, "append_batch"); !st)
-      return st;
-    MDB_val k, v;
-    int rc = cur.get(k, v, MDB_FIRST);
-    for (; rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
-      buffer_batch_view b;
-      if (!b.parse_head(to_view(v)))
-        return store_error{errc::corrupt, "append_batch: buffer batch"};
-      if (b.head().max_id < lo || b.head().min_id > hi)
-        continue;
-      if (!b.parse(to_view(v)))
-        return store_error{errc::corrupt, "append_batch: buffer batch"};
-      for (uint32_t i = 0; i < b.size(); ++i) {
-        auto key = key_of_record(b.record(i));
+    std::optional<event_key> taken;
+    auto st = for_each_buffered(
+      txn, "append_batch", [&](const buffer_batch_head& h) { return h.max_id >= lo && h.min_id <= hi; },
+      [&](const event_key& key, std::string_view) {
         if (key.id >= lo && key.id <= hi)
-          return lmdb_error(MDB_KEYEXIST, key_context("append_batch: put buffer", key));
-      }
-    }
-    if (rc != MDB_NOTFOUND)
-      return lmdb_error(rc, "append_batch: scan buffer");
+          taken = key;
+        return !taken;
+      });
+    if (!st)
+      return st;
+    if (taken)
+      return lmdb_error(MDB_KEYEXIST, key_context("append_batch: put buffer", *taken));
     return ok;
   }
 
