@@ -572,6 +572,16 @@ TEST_CASE_FIXTURE(codec_fixture, "damaged column images are refused without read
     st = decode_block_columns(bad_value, column_selection{coded_fields_mask, {}, true}, columns_out);
     if (!st)
       CHECK(st.error().code == errc::corrupt);
+    // Property codes and messages rebuilt from their holes as well.
+    const std::string asked[] = {"User", "Ms"};
+    column_selection with_messages{0, asked, false};
+    with_messages.messages = true;
+    st = decode_block_columns(bad_value, with_messages, columns_out);
+    if (!st)
+      CHECK(st.error().code == errc::corrupt);
+    else if (columns_out.complete())
+      for (uint32_t e = 0; e < columns_out.size(); ++e)
+        CHECK(columns_out.message(e).size() < bad_value.size() * 64);
   }
   CHECK(refused > 0);
 }
