@@ -37,7 +37,7 @@ namespace {
 /// One attempt of collect_after (below); reads blocks and buffer in
 /// separate read transactions.
 bool collect_once(const storage::event_store& store, uint64_t after_id, size_t max_events,
-                  storage::record_batch& out) {
+                  size_t max_bytes, storage::record_batch& out) {
   // Pages by id: blocks whose id range reaches past after_id are read in
   // ascending order of their lowest id, and reading stops once max_events
   // candidates are held and the next block starts above the max_events-th
@@ -115,7 +115,14 @@ bool collect_once(const storage::event_store& store, uint64_t after_id, size_t m
                           [](const candidate& a, const candidate& b) { return a.id == b.id; }),
               found.end());
   out.clear();
-  size_t n = std::min(found.size(), max_events);
+  // Cut by bytes as well as by count (page_max_bytes says why); the first
+  // record always goes, so a record larger than the cap still moves on.
+  const size_t limit = std::min(found.size(), max_events);
+  size_t n = 0, bytes = 0;
+  while (n < limit && (n == 0 || bytes + found[n].size <= max_bytes))
+    bytes += found[n++].size;
+  out.bytes.reserve(bytes);
+  out.offsets.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     out.offsets.push_back(static_cast<uint32_t>(out.bytes.size()));
     out.bytes.append(arena, found[i].offset, found[i].size);
@@ -126,7 +133,7 @@ bool collect_once(const storage::event_store& store, uint64_t after_id, size_t m
 } // namespace
 
 bool collect_after(const storage::event_store& store, uint64_t after_id, size_t max_events,
-                   storage::record_batch& out) {
+                   storage::record_batch& out, size_t max_bytes) {
   // Blocks and buffer are read in separate transactions: an index pass
   // committed in between moves events out of the buffer after the block
   // list was taken, and they would be missed (a hole the caller's position
@@ -135,7 +142,7 @@ bool collect_after(const storage::event_store& store, uint64_t after_id, size_t 
   bool more = false;
   for (int attempt = 0; attempt < 8; ++attempt) {
     auto model = store.current_generation().model;
-    more = collect_once(store, after_id, max_events, out);
+    more = collect_once(store, after_id, max_events, max_bytes, out);
     if (store.current_generation().model == model)
       break;
   }

@@ -70,11 +70,19 @@ inline uint64_t first_id_of_epoch(int64_t epoch) {
   return static_cast<uint64_t>(epoch) << epoch_shift;
 }
 
-/// Events with id > after_id (at most max_events, ascending by id) copied
-/// into `out`; returns true if more remain. Pages by id: reads only the
-/// blocks that can hold the page (by their id ranges), plus the buffer.
+/// Record bytes at most in one catch-up or pull page. A page is one cluster
+/// message, and CAF keeps buffers sized by the largest message it has
+/// carried (the BASP worker's payload copy, each connection's read buffer):
+/// 50,000 events of ~140 bytes made 5-7 MB pages, held for the process's
+/// life. 1 MiB still amortizes a round trip over thousands of events.
+inline constexpr size_t page_max_bytes = size_t{1} << 20;
+
+/// Events with id > after_id (at most max_events and, past the first, at
+/// most max_bytes of records; ascending by id) copied into `out`; returns
+/// true if more remain. Pages by id: reads only the blocks that can hold
+/// the page (by their id ranges), plus the buffer.
 bool collect_after(const storage::event_store& store, uint64_t after_id, size_t max_events,
-                   storage::record_batch& out);
+                   storage::record_batch& out, size_t max_bytes = page_max_bytes);
 
 /// The id stored in a record.
 uint64_t record_id(std::string_view record);

@@ -97,4 +97,31 @@ TEST_CASE_FIXTURE(paging_fixture, "paging from a position inside a block and ins
   CHECK(ids.empty());
 }
 
+TEST_CASE_FIXTURE(paging_fixture, "a page is cut by bytes too, and still returns every event once") {
+  storage::record_batch out;
+  REQUIRE_FALSE(collect_after(*store, 0, 5000, out, SIZE_MAX));
+  REQUIRE(out.size() == 950);
+  const size_t record_bytes = out.record(0).size();
+  const size_t cap = record_bytes * 40 + record_bytes / 2; // room for 40 records, not 41
+  std::vector<uint64_t> ids;
+  uint64_t after = 0;
+  for (int calls = 0; calls < 1000; ++calls) {
+    bool more = collect_after(*store, after, 5000, out, cap);
+    CHECK(out.bytes.size() <= cap);
+    if (more)
+      CHECK(out.size() >= 30); // cut near the cap, not far below it
+    for (size_t i = 0; i < out.size(); ++i)
+      ids.push_back(record_id(out.record(i)));
+    if (!more || out.empty())
+      break;
+    after = ids.back();
+  }
+  REQUIRE(ids.size() == 950);
+  for (size_t i = 0; i < ids.size(); ++i)
+    CHECK(ids[i] == i + 1);
+  // A cap below one record still moves on, one record per page.
+  CHECK(collect_after(*store, 0, 5000, out, 1));
+  CHECK(out.size() == 1);
+}
+
 }
