@@ -2,6 +2,7 @@
 
 #include "actors/metrics.hpp"
 #include "actors/replication.hpp"
+#include "storage/buffer_pool.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
@@ -679,6 +680,21 @@ void answer_group(std::vector<pending_ingest>& group, const commit_result& r) {
   }
 }
 
+/// The requests of a stored group, kept until answered and replicated. The
+/// last holder (the answer callback, or a replication handler waiting for a
+/// follower) hands their record buffers back to the ingest routes
+/// (storage/buffer_pool.hpp): nothing reads them after that.
+struct committed_group {
+  std::vector<pending_ingest> requests;
+  committed_group() = default;
+  committed_group(const committed_group&) = delete;
+  committed_group& operator=(const committed_group&) = delete;
+  ~committed_group() {
+    for (auto& p : requests)
+      storage::buffer_pool::ingest().give(std::move(p.batch.bytes));
+  }
+};
+
 /// Stores every pending ingest request in one durable transaction, then
 /// replicates the group as one batch and answers each request.
 void commit_pending(self_ptr self) {
@@ -748,9 +764,10 @@ void commit_pending(self_ptr self) {
   r.first_id = appended->first_id;
   r.model = appended->gen.model;
   r.write = appended->gen.write;
-  auto waiting = std::make_shared<std::vector<pending_ingest>>(std::move(group));
+  auto waiting = std::make_shared<committed_group>();
+  waiting->requests = std::move(group);
   replicate_and_ack(self, r, prev_next, first_id, *batch,
-                    [waiting](const commit_result& res) { answer_group(*waiting, res); });
+                    [waiting](const commit_result& res) { answer_group(waiting->requests, res); });
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 #include "net/decode/otlp_proto_decoder.hpp"
 #include "net/decode/raw_json_decoder.hpp"
 #include "net/node_services.hpp"
+#include "storage/buffer_pool.hpp"
 
 #include <boost/beast/core/string.hpp>
 
@@ -100,7 +101,9 @@ void ingest(const node_services& s, std::optional<ingest_format> fixed, request&
     storage::record_batch batch;
     // Records take about as many bytes as the body (CLEF text; OTLP
     // protobuf a bit more): one allocation up front instead of a doubling
-    // series of copies while the decoder appends.
+    // series of copies while the decoder appends; a buffer the committer
+    // handed back after an earlier commit if it has one (storage/buffer_pool.hpp).
+    batch.bytes = storage::buffer_pool::ingest().take();
     batch.bytes.reserve(body.size() + body.size() / 2);
     if (auto err = decode_body(format, is_json_content(req), body, batch))
       return reject(req, respond, http::status::bad_request, *err);
