@@ -34,23 +34,37 @@ uint64_t id_of(std::string_view record) {
 
 namespace {
 
+/// A page candidate: a record's id and its place in the arena.
+struct candidate {
+  uint64_t id;
+  size_t offset;
+  size_t size;
+};
+
+/// Records of `sorted` (ascending ids, not empty) that make the page: at
+/// most max_events, and none that would take it past max_bytes (the first
+/// always goes, so a record larger than the cap still moves the position).
+size_t page_length(const std::vector<candidate>& sorted, size_t max_events, size_t max_bytes) {
+  const size_t limit = std::min(sorted.size(), max_events);
+  size_t n = 0, bytes = 0;
+  while (n < limit && (n == 0 || bytes + sorted[n].size <= max_bytes))
+    bytes += sorted[n++].size;
+  return n;
+}
+
 /// One attempt of collect_after (below); reads blocks and buffer in
 /// separate read transactions.
 bool collect_once(const storage::event_store& store, uint64_t after_id, size_t max_events,
                   size_t max_bytes, storage::record_batch& out) {
   // Pages by id: blocks whose id range reaches past after_id are read in
-  // ascending order of their lowest id, and reading stops once max_events
-  // candidates are held and the next block starts above the max_events-th
-  // smallest of them (it cannot hold one of the first max_events). A chunk
-  // thus costs the blocks it returns plus one, not every block past the
-  // position (which made a catch-up quadratic in its length). The buffer
+  // ascending order of their lowest id, and reading stops once the held
+  // candidates fill a page (by count or bytes) and the next block starts
+  // above the page's last id (it cannot hold one of the page's records). A
+  // chunk thus costs the blocks it returns plus one, not every block past
+  // the position (which made a catch-up quadratic in its length). The buffer
   // (recent, bounded by indexing) is always scanned. Candidates go into one
   // arena (no allocation per record), then are sorted by id.
-  struct candidate {
-    uint64_t id;
-    size_t offset;
-    size_t size;
-  };
+  max_events = std::max<size_t>(max_events, 1);
   std::vector<candidate> found;
   std::string arena;
   auto keep = [&](uint64_t id, std::string_view r) {
@@ -58,6 +72,7 @@ bool collect_once(const storage::event_store& store, uint64_t after_id, size_t m
     arena.append(r);
   };
   auto by_id = [](const candidate& a, const candidate& b) { return a.id < b.id; };
+  auto full = [&](size_t count, size_t bytes) { return count >= max_events || bytes > max_bytes; };
   constexpr int64_t all_from = std::numeric_limits<int64_t>::min();
   constexpr int64_t all_to = std::numeric_limits<int64_t>::max();
   bool blocks_left = false;
@@ -71,9 +86,9 @@ bool collect_once(const storage::event_store& store, uint64_t after_id, size_t m
     });
     storage::record_batch block;
     for (size_t i = 0; i < reach.size(); ++i) {
-      if (max_events > 0 && found.size() >= max_events) {
-        std::nth_element(found.begin(), found.begin() + (max_events - 1), found.end(), by_id);
-        if (reach[i]->summary.min_id > found[max_events - 1].id) {
+      if (full(found.size(), arena.size())) {
+        std::sort(found.begin(), found.end(), by_id);
+        if (reach[i]->summary.min_id > found[page_length(found, max_events, max_bytes) - 1].id) {
           blocks_left = true;
           break;
         }
@@ -87,22 +102,21 @@ bool collect_once(const storage::event_store& store, uint64_t after_id, size_t m
       }
     }
   }
-  // The buffer: its ids first (no copy), so only records that can be in
-  // the page are copied (a buffer of 100k events while indexing lags would
-  // otherwise be copied whole for every page).
-  std::vector<uint64_t> ids;
-  ids.reserve(found.size());
-  for (const auto& c : found)
-    ids.push_back(c.id);
+  // The buffer: its ids and sizes first (no copy), so only records that can
+  // be in the page are copied (a buffer of 100k events while indexing lags
+  // would otherwise be copied whole for every page).
+  std::vector<candidate> ids = found;
   const size_t from_blocks = ids.size();
-  (void)store.scan_buffer_after(after_id, [&](uint64_t id, std::string_view) {
-    ids.push_back(id);
+  size_t all_bytes = arena.size();
+  (void)store.scan_buffer_after(after_id, [&](uint64_t id, std::string_view r) {
+    ids.push_back({id, 0, r.size()});
+    all_bytes += r.size();
     return true;
   });
   uint64_t bound = UINT64_MAX; // the page's highest possible id
-  if (max_events > 0 && ids.size() > max_events) {
-    std::nth_element(ids.begin(), ids.begin() + (max_events - 1), ids.end());
-    bound = ids[max_events - 1];
+  if (!ids.empty() && full(ids.size(), all_bytes)) {
+    std::sort(ids.begin(), ids.end(), by_id);
+    bound = ids[page_length(ids, max_events, max_bytes) - 1].id;
   }
   if (ids.size() > from_blocks)
     (void)store.scan_buffer_after(after_id, [&](uint64_t id, std::string_view r) {
@@ -115,12 +129,10 @@ bool collect_once(const storage::event_store& store, uint64_t after_id, size_t m
                           [](const candidate& a, const candidate& b) { return a.id == b.id; }),
               found.end());
   out.clear();
-  // Cut by bytes as well as by count (page_max_bytes says why); the first
-  // record always goes, so a record larger than the cap still moves on.
-  const size_t limit = std::min(found.size(), max_events);
-  size_t n = 0, bytes = 0;
-  while (n < limit && (n == 0 || bytes + found[n].size <= max_bytes))
-    bytes += found[n++].size;
+  const size_t n = found.empty() ? 0 : page_length(found, max_events, max_bytes);
+  size_t bytes = 0;
+  for (size_t i = 0; i < n; ++i)
+    bytes += found[i].size;
   out.bytes.reserve(bytes);
   out.offsets.reserve(n);
   for (size_t i = 0; i < n; ++i) {
