@@ -979,8 +979,6 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
       st.placement = shard_quorum{std::min<unsigned>(shard_count, max_shards), std::move(nodes)};
       st.self_id = std::move(self_id);
       st.placement_known = true;
-      partial_replica() = !st.placement.empty() &&
-                          st.placement.mask_of(st.self_id) != all_shards(st.placement.shard_count());
       if (st.pull_pending) {
         st.pull_pending = false;
         if (!st.active && !st.sharded)
