@@ -141,11 +141,6 @@ std::atomic<uint64_t>& full_copy_from() {
   return value;
 }
 
-std::atomic<bool>& partial_replica() {
-  static std::atomic<bool> value{false};
-  return value;
-}
-
 void position_mask::change(uint64_t since, shard_mask mask) {
   while (steps_.size() > 1 && steps_.back().since >= since)
     steps_.pop_back();

@@ -146,12 +146,6 @@ private:
 /// there). Written by the committer, read by the query planner's threads.
 std::atomic<uint64_t>& full_copy_from();
 
-/// Whether this node, by the last placement it saw, stores only some
-/// shards: a read it answers alone (no leader known to ask the holders of
-/// the others) would be short, so it answers 503 instead. Written by the
-/// committer from the placement view, read by HTTP threads.
-std::atomic<bool>& partial_replica();
-
 /// A follower's shard mask as a function of the log position: shards added
 /// at `since` apply to ids >= since only (older ids of a newly placed shard
 /// arrive by a separate copy, so nothing is sent twice).

@@ -9,7 +9,6 @@
 #include "net/auth.hpp"
 #include "net/event_json.hpp"
 #include "net/node_services.hpp"
-#include "net/shard_reads.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -68,8 +67,6 @@ void fetch_from_holders(const node_services& s, request& req, uint64_t id, std::
 
 void add_event_routes(router& r, const node_services& s) {
   r.add(http::verb::get, "/api/events", "events", require_read(s, [s](request& req, const request_info& info, responder respond) {
-          if (alone_with_some_shards(s))
-            return respond(partial_replica_response(req));
           std::string error;
           size_t count = 30;
           if (auto c = query_param(info.query, "count"); c && !c->empty()) {
@@ -127,9 +124,6 @@ void add_event_routes(router& r, const node_services& s) {
           auto record = s.store->get_by_id(*id);
           if (!record && record.error().code == storage::errc::not_found && lacks_shards(s))
             return fetch_from_holders(s, req, *id, std::string{text}, std::move(respond));
-          if (!record && record.error().code == storage::errc::not_found &&
-              alone_with_some_shards(s))
-            return respond(partial_replica_response(req)); // may be in a shard held elsewhere
           if (!record)
             return respond(error_response(
               req,

@@ -18,7 +18,6 @@
 #include "net/event_json.hpp"
 #include "net/node_services.hpp"
 #include "net/otlp_exporter.hpp"
-#include "net/shard_reads.hpp"
 #include "net/signal_filter.hpp"
 #include "query/executor.hpp"
 #include "query/parse_error.hpp"
@@ -201,8 +200,6 @@ void handle_data(const node_services& s, const query_runtime& rt, request& req,
   auto q = query_param(info.query, "q");
   if (!q || q->empty())
     return respond(error_response(req, http::status::bad_request, "the q parameter is required"));
-  if (alone_with_some_shards(s))
-    return respond(partial_replica_response(req));
   std::string error;
   auto from = time_arg(info, "rangeStartUtc", error);
   auto to = time_arg(info, "rangeEndUtc", error);
