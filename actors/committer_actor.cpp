@@ -1019,7 +1019,12 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
       // Every shard is held here from where the pull below starts (it merges
       // every peer's events); below it, only this node's own shards if it
       // held some only (distributed queries ask their holders for the rest).
-      full_copy_from() = st.sharded ? st.next_id : 0;
+      // `sharded` only grows (a follower may have judged itself sharded from
+      // a placement recorded halfway); a placement that now gives this node
+      // every shard means it was a full copy all along.
+      const bool placed_everywhere = st.placement_known && !st.placement.empty() &&
+                                     st.placement.mask_of(st.self_id) == all_shards(st.placement.shard_count());
+      full_copy_from() = st.sharded && !placed_everywhere ? st.next_id : 0;
       pull_from_peers(self, st.peers);
       st.active = true;
       st.acked_next.clear();
