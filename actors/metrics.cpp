@@ -1,6 +1,7 @@
 #include "actors/metrics.hpp"
 
 #include "actors/replication_lag.hpp"
+#include "query/memo.hpp"
 
 #include <fmt/format.h>
 
@@ -17,6 +18,11 @@ metrics::metrics() : started_(std::chrono::steady_clock::now()) {
 void metrics::count_request(std::string_view route, unsigned status) {
   std::lock_guard guard{requests_mutex_};
   ++requests_[{std::string{route}, status}];
+}
+
+void metrics::watch_memo(std::weak_ptr<const query::memo_cache> memo) {
+  std::lock_guard guard{requests_mutex_};
+  memo_ = std::move(memo);
 }
 
 std::string metrics::render() const {
@@ -75,6 +81,27 @@ std::string metrics::render() const {
         static_cast<double>(generation_model.load()));
   gauge("cairn_generation_write", "Write part of this node's storage generation",
         static_cast<double>(generation_write.load()));
+  std::shared_ptr<const query::memo_cache> memo;
+  {
+    std::lock_guard guard{requests_mutex_};
+    memo = memo_.lock();
+  }
+  if (memo) {
+    // Held bytes are what a heap-size graph should be read against: the memo
+    // grows with the number of blocks queried until its capacity.
+    auto c = memo->snapshot();
+    gauge("cairn_query_memo_bytes", "Bytes held by the query memo (keys, values, per-entry "
+                                    "overhead)",
+          static_cast<double>(c.bytes));
+    gauge("cairn_query_memo_capacity_bytes", "The query memo's byte bound",
+          static_cast<double>(memo->capacity()));
+    gauge("cairn_query_memo_entries", "Per-block partial results held by the query memo",
+          static_cast<double>(c.entries));
+    counter("cairn_query_memo_hits_total", "Block partials reused from the memo", c.hits);
+    counter("cairn_query_memo_misses_total", "Block partials not found in the memo", c.misses);
+    counter("cairn_query_memo_evictions_total", "Memo entries evicted to stay within capacity",
+            c.evictions);
+  }
   replication_lag::instance().render(
     out, std::chrono::duration_cast<std::chrono::nanoseconds>(
            std::chrono::system_clock::now().time_since_epoch())

@@ -7,8 +7,13 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+
+namespace cairn::query {
+class memo_cache;
+}
 
 namespace cairn {
 
@@ -41,6 +46,10 @@ public:
   std::atomic<uint64_t> store_next_id{0};     ///< this node's log position (next id)
   std::atomic<uint64_t> stored_events{0};     ///< events held here (buffer + blocks)
 
+  /// Reports this query memo's size and hit counters (the HTTP query routes
+  /// own it; held weakly, so a discarded runtime simply stops being reported).
+  void watch_memo(std::weak_ptr<const query::memo_cache> memo);
+
   /// Prometheus text exposition (version 0.0.4).
   std::string render() const;
 
@@ -49,6 +58,7 @@ private:
   std::chrono::steady_clock::time_point started_;
   mutable std::mutex requests_mutex_;
   std::map<std::pair<std::string, unsigned>, uint64_t> requests_;
+  std::weak_ptr<const query::memo_cache> memo_; ///< guarded by requests_mutex_
 };
 
 } // namespace cairn

@@ -422,6 +422,7 @@ query_runtime make_query_runtime(const node_services& s) {
     }
   }
   rt.memo = std::make_shared<query::memo_cache>(memo_bytes);
+  metrics::instance().watch_memo(rt.memo);
   auto endpoint = s.otlp_endpoint ? *s.otlp_endpoint
                                   : env_setting("CAIRN_DIAGNOSTICS_OTLPENDPOINT").value_or("");
   if (!endpoint.empty()) {

@@ -61,6 +61,11 @@ data "$Q"
 [ "$(stat_of BlocksRead)" = 0 ] || fail "second run read blocks: $(cat "$WORK/data.json")"
 [ "$(rows_of)" = "$first" ] || fail "memoized rows differ: $first vs $(rows_of)"
 echo "$first" | grep -q '\["u0",4000,39990000\]' || fail "wrong rows: $first"
+# /metrics reports what the memo holds (an SRE reads heap size against it).
+[ "$(metric "$NODE_URL" cairn_query_memo_entries)" = 5 ] || fail "memo entries: $(curl -s "$NODE_URL/metrics" | grep memo)"
+[ "$(metric "$NODE_URL" cairn_query_memo_hits_total)" = 5 ] || fail "memo hits: $(curl -s "$NODE_URL/metrics" | grep memo)"
+memo_bytes=$(metric "$NODE_URL" cairn_query_memo_bytes)
+[ "${memo_bytes:-0}" -gt 1280 ] || fail "memo bytes $memo_bytes for 5 entries (>= 256 each)"
 
 data "$Q for no_cache"
 [ "$(stat_of BlocksRead)" = 5 ] || fail "no_cache did not read every block: $(cat "$WORK/data.json")"
