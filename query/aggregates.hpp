@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cairn::query {
 
@@ -46,6 +47,11 @@ public:
   virtual value result(arena& a) const = 0;
   virtual void serialize(std::string& out) const = 0;
   virtual bool deserialize(std::string_view& in) = 0;
+  /// Where a percentile keeps its numbers, so the columnar path can append
+  /// a block's numbers without a call per value: appending x is
+  /// update(value::of(x)) (the caller then reports 8 bytes per number with
+  /// partial_result::add_memory). Null for the other aggregates.
+  virtual std::vector<double>* number_buffer() noexcept { return nullptr; }
 };
 
 /// Adds `n` events to a count(*) state in one step (the executor counts

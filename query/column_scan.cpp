@@ -31,6 +31,20 @@ column_scanner::column_scanner(const query_plan& plan, partial_result& out, std:
   term_codes_.resize(columns_.where_tree.size());
   arg_values_.resize(plan.aggs.size());
   arg_codes_.resize(plan.aggs.size());
+  arg_numbers_.resize(plan.aggs.size());
+}
+
+void column_scanner::fill_buffers(size_t g) {
+  const size_t na = plan_.aggs.size();
+  if (group_buffers_.size() < (g + 1) * na) {
+    group_buffers_.resize((g + 1) * na, nullptr);
+    buffers_ready_.resize(g + 1, 0);
+  }
+  auto* bufs = &group_buffers_[g * na];
+  for (size_t a = 0; a < na; ++a)
+    if (!bufs[a] && arg_numbers_[a])
+      bufs[a] = out_.state(g, a).number_buffer();
+  buffers_ready_[g] = 1;
 }
 
 value column_scanner::eval_on(const expr_node& e, int source, std::string_view text) {
@@ -141,6 +155,17 @@ void column_scanner::add_block(const storage::block_columns& block, query_stats&
     for (size_t a = 0; a < na; ++a) {
       arg_values_[a].clear();
       arg_codes_[a] = nullptr;
+      arg_numbers_[a] = nullptr;
+      if (columns_.arg_is_property[a] && plan_.aggs[a].kind == agg_kind::percentile) {
+        const size_t p = size_t(columns_.arg_sources[a]) - storage::field_count;
+        if (const auto numbers = block.property_numbers(p); !numbers.empty()) {
+          // Other values (rare: text, numbers too long for a double) are
+          // evaluated per event.
+          arg_numbers_[a] = numbers.data();
+          arg_codes_[a] = block.property_codes(p).data();
+          continue;
+        }
+      }
       if (columns_.arg_is_property[a])
         arg_codes_[a] = property_values(block, *plan_.aggs[a].arg, columns_.arg_sources[a], arg_values_[a]);
       else if (plan_.aggs[a].arg)
@@ -148,10 +173,20 @@ void column_scanner::add_block(const storage::block_columns& block, query_stats&
       else
         arg_values_[a].push_back(value{});
     }
+  const bool by_code = plan_.keys.size() == 1 && !width_;
   group_by_code_.assign(plan_.keys.size() == 1 ? key_values_[0].size() : 0, 0);
   groups_.clear();
-  uint64_t scanned = 0, matched = 0;
+  // Buffers filled for other blocks may lack this one's number aggregates.
+  bool numbers_to_buffers = false;
+  for (size_t a = 0; a < na && !star_only_; ++a)
+    numbers_to_buffers |= arg_numbers_[a] != nullptr;
+  if (numbers_to_buffers && numbers_layout_ != arg_numbers_mask()) {
+    numbers_layout_ = arg_numbers_mask();
+    std::fill(buffers_ready_.begin(), buffers_ready_.end(), 0);
+  }
+  uint64_t scanned = 0, matched = 0, numbers_added = 0;
   size_t g = SIZE_MAX;
+  std::vector<double>* const* buffers = nullptr;
   int64_t last_bucket = 0;
   uint32_t last_c0 = 0, last_c1 = 0;
   for (uint32_t i = 0; i < n; ++i) {
@@ -168,12 +203,17 @@ void column_scanner::add_block(const storage::block_columns& block, query_stats&
     const int64_t bucket = width_ ? time_bucket_of(ts[i], origin_, width_) : 0;
     // Neighbouring events mostly share their group (same minute, same level).
     if (g == SIZE_MAX || c0 != last_c0 || c1 != last_c1 || bucket != last_bucket) {
-      g = group_of(c0, c1, bucket);
+      g = by_code && group_by_code_[c0] ? group_by_code_[c0] - 1 : group_of(c0, c1, bucket);
       last_c0 = c0;
       last_c1 = c1;
       last_bucket = bucket;
       if (star_only_ && g >= star_counts_.size())
         star_counts_.resize(g + 1, 0);
+      else if (!star_only_ && numbers_to_buffers) {
+        if (g >= buffers_ready_.size() || !buffers_ready_[g])
+          fill_buffers(g);
+        buffers = &group_buffers_[g * na];
+      }
     }
     if (star_only_) {
       ++star_counts_[g];
@@ -181,11 +221,26 @@ void column_scanner::add_block(const storage::block_columns& block, query_stats&
     }
     size_t added = 0;
     const int64_t t = check_time ? ts[i] : 0;
-    for (size_t a = 0; a < na; ++a)
-      added += out_.state(g, a).update(arg_values_[a][arg_codes_[a] ? arg_codes_[a][i] : 0], t, 0);
+    for (size_t a = 0; a < na; ++a) {
+      const uint32_t c = arg_codes_[a] ? arg_codes_[a][i] : 0;
+      if (const double* numbers = arg_numbers_[a]) {
+        if (numbers[c] == numbers[c]) {
+          buffers[a]->push_back(numbers[c]);
+          ++numbers_added;
+        } else if (c != 0) {
+          const int p = columns_.arg_sources[a];
+          added += out_.state(g, a).update(
+            eval_on(*plan_.aggs[a].arg, p, block.property_values(size_t(p) - storage::field_count)[c]), t, 0);
+        }
+        continue;
+      }
+      added += out_.state(g, a).update(arg_values_[a][c], t, 0);
+    }
     if (added)
       out_.add_memory(added);
   }
+  if (numbers_added)
+    out_.add_memory(numbers_added * sizeof(double));
   stats.events_scanned += scanned;
   stats.events_matched += matched;
 }

@@ -59,6 +59,15 @@ private:
   const uint32_t* property_values(const storage::block_columns& block, const expr_node& e, int source,
                                   std::vector<value>& out);
   size_t group_of(uint32_t c0, uint32_t c1, int64_t bucket);
+  /// Sets group g's number buffers, one per aggregate (null where it has none).
+  void fill_buffers(size_t g);
+  /// Bit a: aggregate a's numbers go to buffers in this block.
+  uint64_t arg_numbers_mask() const noexcept {
+    uint64_t m = 0;
+    for (size_t a = 0; a < arg_numbers_.size() && a < 64; ++a)
+      m |= uint64_t(arg_numbers_[a] != nullptr) << a;
+    return m;
+  }
   /// Whether event i passes where_tree node `node` (the terms' truth per
   /// value is prepared by add_block; message terms are evaluated here).
   bool passes(const storage::block_columns& block, uint32_t node, uint32_t i);
@@ -79,6 +88,14 @@ private:
   std::vector<value> key_values_[2];     ///< per key, per code of its source
   std::vector<std::vector<value>> arg_values_; ///< per aggregate, per code of its source
   std::vector<const uint32_t*> arg_codes_;
+  /// Per aggregate: a percentile of a numeric property whose numbers this
+  /// block holds as doubles; such numbers go straight to the group's
+  /// number_buffer (no value built, no call per event).
+  std::vector<const double*> arg_numbers_;
+  /// Per group, per aggregate: its number_buffer (null: none or not yet).
+  std::vector<std::vector<double>*> group_buffers_;
+  std::vector<uint8_t> buffers_ready_; ///< per group: group_buffers_ set for numbers_layout_
+  uint64_t numbers_layout_ = 0;        ///< arg_numbers_mask() the buffers were set for
   std::vector<uint32_t> group_by_code_;  ///< one key, no buckets: group + 1 per code (0 = not yet)
   struct combo_hash {
     size_t operator()(const std::pair<uint64_t, int64_t>& c) const noexcept {

@@ -721,7 +721,12 @@ status decode_property_codes(located_block& b, const std::vector<uint8_t>& shape
     if (shredding && (shapes[i] & shape_shredded)) {
       if (!reader.next(kv, !numeric))
         return corrupt("property columns");
-      if (kv.kind == property_key_reader::key_value::string) {
+      if (numeric && kv.number == kv.number) {
+        // A number as a double: no text (the reader rendered none).
+        pc.numbers.push_back(kv.number);
+        pc.spans.emplace_back(0u, 0u);
+        pc.codes[i] = static_cast<uint32_t>(pc.spans.size() - 1);
+      } else if (kv.kind == property_key_reader::key_value::string) {
         if (kv.string_number == pc.string_codes.size())
           pc.string_codes.push_back(add(kv.text, true));
         else if (kv.string_number > pc.string_codes.size())

@@ -22,6 +22,11 @@ enum value_tag : uint8_t {
 };
 
 constexpr size_t max_decimal_digits = 19; // 10^19 - 1 < 2^64
+constexpr const double* decimal_powers = property_key_reader::decimal_powers;
+
+// property_key_reader's inline fast path reads these tags itself.
+static_assert(property_key_reader::tag_integer_ == tag_integer && property_key_reader::tag_string_ref_ == tag_string_ref &&
+              property_key_reader::tag_decimal_ == tag_decimal && property_key_reader::max_frac_ == max_decimal_digits);
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
@@ -421,11 +426,9 @@ bool property_key_reader::read_value(bool keep, bool render_numbers, key_value& 
   }
   // m / 10^frac is correctly rounded when both are exact doubles (m < 2^53,
   // frac <= 22), so it equals parsing the decimal text.
-  static constexpr double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   double number = std::numeric_limits<double>::quiet_NaN();
   if (v.number < (uint64_t(1) << 53)) {
-    number = static_cast<double>(v.number) / powers[v.frac];
+    number = static_cast<double>(v.number) / decimal_powers[v.frac];
     if (v.negative)
       number = -number;
   }
@@ -435,10 +438,7 @@ bool property_key_reader::read_value(bool keep, bool render_numbers, key_value& 
   return true;
 }
 
-bool property_key_reader::next(key_value& out, bool render_numbers) {
-  uint64_t l;
-  if (!layout_.varint(l) || l >= layout_hits_.size())
-    return false;
+bool property_key_reader::next_general(uint64_t l, key_value& out, bool render_numbers) {
   out = {};
   for (uint32_t h = 0; h < layout_hits_[l]; ++h)
     if (!read_value(h == 0, render_numbers, out))

@@ -148,10 +148,71 @@ public:
   /// The next object's first member of the key (later duplicates are
   /// skipped, as queries read the first); false if corrupt. Numbers that
   /// have a `number` get no text unless `render_numbers`.
-  bool next(key_value& out, bool render_numbers = true);
+  bool next(key_value& out, bool render_numbers = true) {
+    uint64_t l;
+    if (!layout_.varint(l) || l >= layout_hits_.size())
+      return false;
+    // The usual cases, inline (this runs once per event of a block): the
+    // key absent, or one member holding a string seen before or a number.
+    if (layout_hits_[l] == 0) {
+      out = {};
+      return true;
+    }
+    if (layout_hits_[l] == 1)
+      if (int r = read_common(out, render_numbers); r != 0)
+        return r > 0;
+    return next_general(l, out, render_numbers);
+  }
+
+  /// Value tags read inline (property_columns.cpp's value_tag).
+  static constexpr uint8_t tag_integer_ = 2, tag_string_ref_ = 6, tag_decimal_ = 8, max_frac_ = 19;
+  /// 10^f for a decimal's fraction digits (exact doubles up to 10^22).
+  static constexpr double decimal_powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 private:
   bool read_value(bool keep, bool render_numbers, key_value& out);
+  /// The key's only member, if it is a string reference or (unless
+  /// rendering numbers) an integer or exactly converting decimal: 1 read,
+  /// 0 other (nothing consumed), -1 corrupt.
+  int read_common(key_value& out, bool render_numbers) {
+    if (stream_.at_end())
+      return 0;
+    const auto tag = static_cast<uint8_t>(*stream_.p);
+    const bool number = !render_numbers && (tag == tag_integer_ || tag >= tag_decimal_);
+    if (tag != tag_string_ref_ && !number)
+      return 0;
+    const char* at = stream_.p;
+    ++stream_.p;
+    uint64_t m;
+    if (!stream_.varint(m))
+      return -1;
+    if (tag == tag_string_ref_) {
+      if (m >= strings_)
+        return -1;
+      out.kind = key_value::string;
+      out.string_number = static_cast<uint32_t>(m);
+      out.text = {};
+      return 1;
+    }
+    out.kind = key_value::other;
+    out.text = {};
+    if (tag == tag_integer_) {
+      out.number = static_cast<double>(static_cast<int64_t>(m >> 1) ^ -static_cast<int64_t>(m & 1));
+      return 1;
+    }
+    const unsigned frac = (tag - tag_decimal_) / 2u;
+    if (frac >= 1 && frac <= max_frac_ && m < (uint64_t(1) << 53)) {
+      // Exact as parsing the text: m and 10^frac are exact doubles.
+      const double d = static_cast<double>(m) / decimal_powers[frac];
+      out.number = (tag - tag_decimal_) & 1 ? -d : d;
+      return 1;
+    }
+    stream_.p = at; // anything else: the general path reads it again
+    return 0;
+  }
+  /// next() past the layout index `l`: every member of the key read.
+  bool next_general(uint64_t l, key_value& out, bool render_numbers);
 
   column_reader layout_;
   column_reader stream_;
