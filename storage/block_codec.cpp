@@ -315,25 +315,35 @@ status locate_columns(std::string_view value, const wanted_parts& w, decode_scra
     // Columns are never much larger than the records they came from.
     if (total > 2 * uint64_t(b.records_bytes) + 64 * uint64_t(b.count) + 4096)
       return corrupt("column sizes");
-    image.resize(total);
-    // Walk the groups: decompress (or copy) the needed ones in place and
-    // point their columns' readers at them; the others stay empty.
+    // The image holds only the needed groups, back to back: a query reading
+    // one group of a block does not clear (or fault in) room for all of them.
+    const bool fixed = w.fixed && !(w.fixed_for_shredding && b.all_shredded);
+    bool needed_group[16] = {};
+    size_t raw_of[16] = {};
+    size_t needed_total = 0;
+    for (size_t g = 0; g < groups; ++g) {
+      for_group_columns(b.version, g, [&](size_t c) { raw_of[g] += sizes[c]; });
+      needed_group[g] = g == 0               ? fixed || (b.version < 4 && w.timestamps)
+                        : g <= field_count   ? (w.fields >> (g - 1)) & 1
+                        : g == group_props   ? w.props
+                                             : fixed || w.timestamps;
+      if (needed_group[g])
+        needed_total += raw_of[g];
+    }
+    if (image.size() < needed_total)
+      image.resize(needed_total);
+    // Walk the groups: decompress (or copy) the needed ones and point their
+    // columns' readers at them; the others stay empty.
     const char* in = value.data() + header;
     const char* in_end = value.data() + value.size();
     char* out = image.data();
     for (size_t g = 0; g < groups; ++g) {
       uint32_t stored;
       std::memcpy(&stored, value.data() + 12 + 4 * block_column_count + 4 * g, 4);
-      size_t raw = 0;
-      for_group_columns(b.version, g, [&](size_t c) { raw += sizes[c]; });
+      const size_t raw = raw_of[g];
       if (size_t(in_end - in) < stored || stored > raw)
         return corrupt("group sizes");
-      const bool fixed = w.fixed && !(w.fixed_for_shredding && b.all_shredded);
-      const bool needed = g == 0                  ? fixed || (b.version < 4 && w.timestamps)
-                          : g <= field_count      ? (w.fields >> (g - 1)) & 1
-                          : g == group_props      ? w.props
-                                                  : fixed || w.timestamps;
-      if (needed) {
+      if (needed_group[g]) {
         if (stored == raw) {
           std::memcpy(out, in, raw);
         } else {
@@ -346,11 +356,11 @@ status locate_columns(std::string_view value, const wanted_parts& w, decode_scra
           b.cols[c] = column_reader{at, at + sizes[c]};
           at += sizes[c];
         });
+        out += raw;
       } else {
         for_group_columns(b.version, g, [&](size_t c) { b.cols[c] = {}; });
       }
       in += stored;
-      out += raw;
     }
     if (in != in_end)
       return corrupt("trailing bytes");
