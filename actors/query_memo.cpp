@@ -177,8 +177,10 @@ void run_block_range(const std::shared_ptr<const query::query_plan>& plan, store
 /// A run's blocks are split over this many threads: the calling one and
 /// one more. Cold scans are CPU-bound in decoding; the node has few cores.
 constexpr size_t scan_threads = 2;
-/// Below this many blocks per thread a second thread costs more than it saves.
-constexpr size_t min_blocks_per_thread = 4;
+/// Below this many blocks per thread a second thread costs more than it
+/// saves: starting it and faulting in its fresh decode buffers cost about
+/// as much CPU as a small query's whole scan (a 9-block time window).
+constexpr size_t min_blocks_per_thread = 16;
 
 void add_report(memo_run_report& into, const memo_run_report& r) {
   into.memo_hits += r.memo_hits;

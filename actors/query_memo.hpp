@@ -18,7 +18,7 @@
 /// Threads: a run's blocks are split in two contiguous shares, one read on
 /// the calling thread (a query pool thread), the other on a thread of its
 /// own (with its own store_source fork), and merged in block order; runs
-/// of fewer than 8 blocks and the buffer stay on the calling thread. Each
+/// of fewer than 32 blocks and the buffer stay on the calling thread. Each
 /// block is decoded with the plan's field projection (query/field_usage.hpp).
 #include "actors/store_source.hpp"
 #include "query/executor.hpp"
