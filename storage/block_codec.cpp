@@ -1,5 +1,6 @@
 #include "storage/block_codec.hpp"
 
+#include "storage/block_summary_codec.hpp"
 #include "storage/block_varint.hpp"
 #include "storage/message_holes.hpp"
 #include "storage/property_columns.hpp"
@@ -138,7 +139,7 @@ block_encoder::block_encoder(int zstd_level) : impl_(std::make_unique<impl>()) {
 
 block_encoder::~block_encoder() = default;
 
-status block_encoder::encode(std::span<const record_view> records, std::string& out) {
+status block_encoder::encode(std::span<const record_view> records, std::string& out, summary_builder* summary) {
   auto& cols = impl_->columns;
   for (auto& c : cols)
     c.clear();
@@ -156,6 +157,10 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
     uint64_t id = r.id();
     auto props = r.get(field::properties);
     bool shredded = !props.empty() && impl_->props.add(props);
+    if (summary) {
+      summary_builder::property_split split{impl_->props.last_members(), impl_->props.last_news()};
+      summary->add(r, shredded ? &split : nullptr);
+    }
     // A rendered message is stored as its template's hole values when it
     // decomposes that way, and each value that is exactly a property's
     // rendering as a reference to it: the text is already elsewhere.

@@ -94,6 +94,8 @@
 
 namespace cairn::storage {
 
+class summary_builder;
+
 /// Number of columns in a block's column image.
 inline constexpr size_t block_column_count = 6 + 2 * field_count + 3;
 
@@ -106,9 +108,12 @@ public:
   block_encoder(const block_encoder&) = delete;
   block_encoder& operator=(const block_encoder&) = delete;
 
-  /// Replaces `out` with the block value for `records`.
-  /// @pre records are in key order and were parsed from canonical bytes.
-  status encode(std::span<const record_view> records, std::string& out);
+  /// Replaces `out` with the block value for `records`. With `summary`,
+  /// also folds every record into it (summary_builder::add), handing it the
+  /// properties as split here: each event's JSON is scanned once.
+  /// @pre records are in key order and were parsed from canonical bytes;
+  ///      `summary` was reset() and holds nothing but these records.
+  status encode(std::span<const record_view> records, std::string& out, summary_builder* summary = nullptr);
 
   /// Total size of the columns built by the last encode() (before zstd).
   size_t last_raw_size() const noexcept { return raw_size_; }

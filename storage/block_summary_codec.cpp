@@ -1,6 +1,7 @@
 #include "storage/block_summary_codec.hpp"
 
 #include "storage/json_scan.hpp"
+#include "storage/property_columns.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -90,7 +91,7 @@ void summary_builder::reset() {
   scopes_.clear();
 }
 
-void summary_builder::add(const record_view& r) {
+void summary_builder::add(const record_view& r, const property_split* props) {
   // 1. Ranges, count and level bitmap.
   int64_t ts = r.timestamp();
   uint64_t id = r.id();
@@ -119,7 +120,8 @@ void summary_builder::add(const record_view& r) {
     if (auto v = r.get(f); !v.empty())
       tokens_.insert(hash_bytes(v));
   // 3. Structured data: names/paths and string values.
-  add_json(r.get(field::properties), {});
+  if (!props || !add_members(*props))
+    add_json(r.get(field::properties), {});
   if (auto res = r.get(field::resource); !resources_.seen(res))
     add_json(res, "@Resource");
   if (auto scope = r.get(field::scope); !scopes_.seen(scope))
@@ -137,16 +139,61 @@ void summary_builder::add_tokens(std::string_view text) {
   for_each_token_hash(text, [this](uint64_t h) { tokens_.insert(h); });
 }
 
+bool summary_builder::add_members(const property_split& props) {
+  // The encoder already split the object and knows what the block has seen:
+  // a name already folded in adds nothing, nor does a string the same name
+  // already had (same text, same tokens). Nested values are walked.
+  using news_bits = blockfmt::property_encoder::member_news;
+  for (size_t i = 0; i < props.members.size(); ++i) {
+    auto [key, value] = props.members[i]; // values are never empty
+    uint8_t news = props.news[i];
+    bool string = value.front() == '"';
+    bool nested = value.front() == '{' || value.front() == '[';
+    if (!(news & news_bits::new_key) && !nested && !(string && (news & news_bits::new_value)))
+      continue;
+    path_.clear();
+    if (!append_key(key))
+      return false;
+    if (news & news_bits::new_key)
+      names_.insert(hash_bytes(path_));
+    // Anything not in compact form (whitespace inside a nested value, a bad
+    // escape) sends the whole object to simdjson: what was added stays true.
+    if (string ? (news & news_bits::new_value) && !add_string_tokens(value.substr(1, value.size() - 2))
+               : nested && !walk_compact(value))
+      return false;
+  }
+  return true;
+}
+
+bool summary_builder::append_key(std::string_view raw_key) {
+  if (raw_key.find('\\') == std::string_view::npos) {
+    path_.append(raw_key);
+    return true;
+  }
+  return blockfmt::append_unescaped(raw_key, path_);
+}
+
+bool summary_builder::add_string_tokens(std::string_view body) {
+  if (body.find('\\') == std::string_view::npos) {
+    add_tokens(body);
+    return true;
+  }
+  // Tokens are of the decoded text: "a\nb" is "a", "b", not "nb".
+  unescaped_.clear();
+  if (!blockfmt::append_unescaped(body, unescaped_))
+    return false;
+  add_tokens(unescaped_);
+  return true;
+}
+
 void summary_builder::add_json(std::string_view json, std::string_view prefix) {
   if (json.empty())
     return;
-  // The decoders write compact JSON: without escapes it can be walked in
-  // place, no copy and no parse. Anything else goes through simdjson.
-  if (json.find('\\') == std::string_view::npos) {
-    path_.assign(prefix);
-    if (walk_compact(json))
-      return;
-  }
+  // The decoders write compact JSON: it can be walked in place, no copy and
+  // no parse. Anything else goes through simdjson.
+  path_.assign(prefix);
+  if (walk_compact(json))
+    return;
   // simdjson needs SIMDJSON_PADDING readable bytes past the end: copy into a
   // reused padded buffer rather than letting the parser allocate.
   padded_.assign(json);
@@ -168,7 +215,10 @@ bool summary_builder::walk_compact(std::string_view v) {
         size_t keep = path_.size();
         if (!path_.empty())
           path_.push_back('.');
-        path_.append(key);
+        if (!append_key(key)) {
+          failed = true;
+          return false;
+        }
         names_.insert(hash_bytes(path_));
         failed = !walk_compact(value);
         path_.resize(keep);
@@ -197,8 +247,7 @@ bool summary_builder::walk_compact(std::string_view v) {
     case '"':
       if (v.size() < 2 || v.back() != '"')
         return false;
-      add_tokens(v.substr(1, v.size() - 2));
-      return true;
+      return add_string_tokens(v.substr(1, v.size() - 2));
     default: return true; // numbers and literals add nothing
   }
 }

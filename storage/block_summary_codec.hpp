@@ -20,11 +20,13 @@
 /// ranges without reading the blooms.
 #include "storage/block_summary.hpp"
 #include "storage/event_record.hpp"
+#include "storage/json_scan.hpp"
 #include "storage/recent_texts.hpp"
 #include "storage/unique_hashes.hpp"
 
 #include <simdjson.h>
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,8 +74,20 @@ public:
   /// Forgets everything added so far.
   void reset();
 
-  /// Folds one record in.
-  void add(const record_view& r);
+  /// A record's properties object as the block encoder split it
+  /// (property_encoder::last_members/last_news): members and, per member,
+  /// property_encoder::member_news bits saying what is new to the block.
+  struct property_split {
+    std::span<const blockfmt::json_member> members;
+    std::span<const uint8_t> news;
+  };
+
+  /// Folds one record in. With `props`, its properties are read from that
+  /// split instead of being scanned again, and names and top-level strings
+  /// the block already had are skipped (same summary either way).
+  /// @pre `props`, if given, split this record's properties in this block,
+  ///      fed to one property_encoder since the reset() before it.
+  void add(const record_view& r, const property_split* props = nullptr);
 
   /// The summary of everything added since reset(); blooms are sized for the
   /// distinct items seen (about 10 bits each).
@@ -86,6 +100,12 @@ private:
   /// anywhere: raw keys and strings are their unescaped selves); false if
   /// `v` is not in that form (what was added by then is still true data).
   bool walk_compact(std::string_view v);
+  /// Appends a raw key (escapes decoded) to path_; false if malformed.
+  bool append_key(std::string_view raw_key);
+  /// Tokens of a JSON string's body (escapes decoded first if it has any).
+  bool add_string_tokens(std::string_view body);
+  /// False if some member is not in compact form (the caller falls back).
+  bool add_members(const property_split& props);
   void add_tokens(std::string_view text);
 
   block_summary s_;
@@ -93,6 +113,7 @@ private:
   simdjson::dom::parser parser_;
   std::string padded_;
   std::string path_;
+  std::string unescaped_;
   unique_hashes names_;
   unique_hashes tokens_;
   // Texts already folded into this block (skipped when they repeat).

@@ -324,15 +324,15 @@ struct event_store::impl {
   /// Encodes `v` into `block_out`/`summary_out`; returns the summary.
   status encode_block(std::span<const record_view> v, block_summary& s, uint64_t& raw_bytes,
                       std::string& block_out, std::string& summary_out) {
+    // One pass: the encoder splits each record's properties and feeds the
+    // summary from that split, so no event's JSON is scanned twice.
     summarizer.reset();
     raw_bytes = 0;
-    for (const auto& r : v) {
-      summarizer.add(r);
+    for (const auto& r : v)
       raw_bytes += r.bytes().size();
-    }
-    s = summarizer.finish();
-    if (auto st = encoder.encode(v, block_out); !st)
+    if (auto st = encoder.encode(v, block_out, &summarizer); !st)
       return st;
+    s = summarizer.finish();
     serialize_summary(s, raw_bytes, block_out.size(), summary_out);
     return ok;
   }

@@ -32,7 +32,8 @@ bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 /// Appends one value to a key's stream, in the most compact exact form.
 /// `seen` numbers the key's distinct strings in order of first appearance.
-void encode_value(std::string_view v, std::string& out, std::unordered_map<std::string_view, uint32_t>& seen) {
+/// Returns false for a string the key already had in this block.
+bool encode_value(std::string_view v, std::string& out, std::unordered_map<std::string_view, uint32_t>& seen) {
   if (v.size() >= 2 && v.front() == '"') {
     auto body = v.substr(1, v.size() - 2);
     auto [it, added] = seen.try_emplace(body, static_cast<uint32_t>(seen.size()));
@@ -43,11 +44,11 @@ void encode_value(std::string_view v, std::string& out, std::unordered_map<std::
       out.push_back(char(tag_string_ref));
       put_varint(out, it->second);
     }
-    return;
+    return added;
   }
   if (v == "true" || v == "false" || v == "null") {
     out.push_back(char(v[0] == 't' ? tag_true : v[0] == 'f' ? tag_false : tag_null));
-    return;
+    return true;
   }
   // Numbers in the canonical shapes that binary forms restore exactly.
   size_t i = !v.empty() && v[0] == '-' ? 1 : 0;
@@ -62,7 +63,7 @@ void encode_value(std::string_view v, std::string& out, std::unordered_map<std::
     if (ec == std::errc{} && p == v.data() + v.size()) {
       out.push_back(char(tag_integer));
       put_varint(out, zigzag(n));
-      return;
+      return true;
     }
   }
   if (int_ok && i < v.size() && v[i] == '.') {
@@ -77,11 +78,12 @@ void encode_value(std::string_view v, std::string& out, std::unordered_map<std::
           m = m * 10 + uint64_t(v[k] - '0');
       out.push_back(char(tag_decimal + 2 * frac + (int_begin == 1 ? 1 : 0)));
       put_varint(out, m);
-      return;
+      return true;
     }
   }
   out.push_back(char(tag_raw));
   put_string(out, v);
+  return true;
 }
 
 /// Reads the next value of a key's stream; false if corrupt.
@@ -156,9 +158,11 @@ bool property_encoder::add(std::string_view obj) {
     return false;
   // 2. Key indexes make the layout; each value goes to its key's stream.
   scratch_.clear();
+  news_.clear();
   put_varint(scratch_, members_.size());
   for (auto [k, v] : members_) {
     auto [it, added] = key_index_.try_emplace(k, static_cast<uint32_t>(keys_.size()));
+    uint8_t news = added ? new_key : 0;
     if (added) {
       keys_.push_back(k);
       if (streams_.size() < keys_.size()) {
@@ -167,7 +171,9 @@ bool property_encoder::add(std::string_view obj) {
       }
     }
     put_varint(scratch_, it->second);
-    encode_value(v, streams_[it->second], strings_[it->second]);
+    if (encode_value(v, streams_[it->second], strings_[it->second]))
+      news |= new_value;
+    news_.push_back(news);
   }
   auto [it, added] = layout_index_.try_emplace(scratch_, static_cast<uint32_t>(layouts_.size()));
   if (added)

@@ -68,6 +68,15 @@ public:
   /// The members of the object last accepted by add().
   std::span<const json_member> last_members() const noexcept { return members_; }
 
+  /// Bits of last_news(): what a member brings that is new to the block.
+  enum member_news : uint8_t {
+    new_key = 1,   ///< the first member of this name in the block
+    new_value = 2, ///< not a string this name already had in the block
+  };
+  /// Per member of the object last accepted by add(), its member_news bits:
+  /// the summary builder skips names and strings it has already folded in.
+  std::span<const uint8_t> last_news() const noexcept { return news_; }
+
   /// Appends the layout, dict and values columns.
   void finish(std::string& layout, std::string& dict, std::string& values) const;
 
@@ -82,6 +91,7 @@ private:
   std::string layout_col_;
   std::string scratch_;
   std::vector<json_member> members_;
+  std::vector<uint8_t> news_;
 };
 
 struct text_writer;
