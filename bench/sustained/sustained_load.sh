@@ -4,13 +4,17 @@
 #      CAPACITY_S seconds (acked events/s);
 #   2. ingests at PERCENT% of it for N minutes with concurrent queries
 #      (one every QUERY_EVERY_S seconds, rotating over four shapes, sent to
-#      the nodes in turn), sampling each node's RSS every 5 s;
+#      the nodes in turn, from the start of step 1), sampling each node's
+#      RSS every 5 s;
 #   3. reports peak and final RSS per node, p50/p99 ingest latency, query
 #      p50/p99, every non-201 ingest and non-200 query answer, and checks
 #      that the cluster holds at least every acknowledged event;
-#   4. prints each node's anonymous and file-backed RSS every 30 s and
-#      whether the anonymous part is flat over the second half (a line fitted
-#      to its samples rises < 10% of their mean).
+#   4. prints each node's anonymous and file-backed RSS and its live heap
+#      bytes (cairn_process_heap_in_use_bytes: what malloc has handed out
+#      and not got back) every 30 s, and whether the anonymous part is flat
+#      over the second half (a line fitted to its samples rises < 10% of
+#      their mean). Anonymous RSS rising while the live heap stays flat is
+#      memory glibc retains, not a leak.
 #
 # Usage: CAIRN_BIN=build/tools/cairn CAIRN_SOURCE_DIR=. \
 #          bench/sustained/sustained_load.sh [--minutes N]     (default 10)
@@ -48,7 +52,32 @@ LEASE=10000
 start_fault_cluster
 echo "leader n$LEADER; $CONNECTIONS connections x $BATCH events per request"
 
-# Step 1: capacity (unbounded rate), then a fresh load directory.
+# Queries run from the capacity measurement to the end of the sustained
+# run: capacity measured without them overstated what the cluster sustains
+# with them (a 15-minute run paced at 80% of a query-free capacity achieved
+# 59.5%).
+queries="$WORK/queries"
+: >"$queries"
+(
+  i=0
+  shapes=("select count(*) from stream"
+    "select count(*) from stream group by @Level"
+    "select count(*) from stream where Item = 7 group by time(1m)"
+    "select max(Batch) from stream where @Message like '%item 3%'")
+  while [ ! -e "$WORK/queries.stop" ]; do
+    n=$(( i % 3 + 1 )); q=${shapes[$(( i % 4 ))]}
+    out=$(curl -s -o /dev/null -m 60 -w '%{http_code} %{time_total}' -G "${URL[$n]}/api/data" \
+      --data-urlencode "q=$q" --data-urlencode "rangeStartUtc=2000-01-01T00:00:00Z" || echo "000 60")
+    echo "$(now_ms) $out" >>"$queries"
+    i=$(( i + 1 ))
+    sleep "$QUERY_EVERY_S"
+  done
+) &
+PIDS+=($!)
+query_pid=$!
+
+# Step 1: capacity (unbounded rate, with the queries), then a fresh load
+# directory.
 RATE=100000
 start_load
 cap_start=$(now_ms); cap_acked0=$(wc -l <"$LOAD_DIR/acked")
@@ -69,41 +98,25 @@ start_load
 run_start=$(now_ms)
 run_end=$(( $(date +%s) + minutes * 60 ))
 rss="$WORK/rss.csv"
-queries="$WORK/queries"
-: >"$queries"
 echo "t_s n1_kb n2_kb n3_kb" >"$rss"
 # RSS splits into anonymous memory (heap: what a leak would grow) and
 # file-backed pages (LMDB's read-only map of the growing store, which the
 # kernel may reclaim at any time); sampled apart in rss_anon.csv.
 rss_anon="$WORK/rss_anon.csv"
 echo "t_s n1_kb n2_kb n3_kb" >"$rss_anon"
-# Every 30 s: each node's RssAnon and RssFile (kB, /proc/PID/status), the
-# curve printed at the end and used for the flatness verdict.
+# Every 30 s: each node's RssAnon and RssFile (kB, /proc/PID/status) and
+# its live heap (kB), the curve printed at the end and used for the
+# flatness verdict.
 rss_split="$WORK/rss_split.csv"
-echo "t_s n1_anon n1_file n2_anon n2_file n3_anon n3_file" >"$rss_split"
-(
-  i=0
-  shapes=("select count(*) from stream"
-    "select count(*) from stream group by @Level"
-    "select count(*) from stream where Item = 7 group by time(1m)"
-    "select max(Batch) from stream where @Message like '%item 3%'")
-  while [ "$(date +%s)" -lt "$run_end" ]; do
-    n=$(( i % 3 + 1 )); q=${shapes[$(( i % 4 ))]}
-    out=$(curl -s -o /dev/null -m 60 -w '%{http_code} %{time_total}' -G "${URL[$n]}/api/data" \
-      --data-urlencode "q=$q" --data-urlencode "rangeStartUtc=2000-01-01T00:00:00Z" || echo "000 60")
-    echo "$(now_ms) $out" >>"$queries"
-    i=$(( i + 1 ))
-    sleep "$QUERY_EVERY_S"
-  done
-) &
-PIDS+=($!)
-query_pid=$!
+echo "t_s n1_anon n1_file n1_heap n2_anon n2_file n2_heap n3_anon n3_file n3_heap" >"$rss_split"
 # split_sample: one rss_split.csv line (t, then anon and file kB per node).
 split_sample() {
   local out="$(( ($(now_ms) - run_start) / 1000 ))" n
   for n in 1 2 3; do
     out="$out $(awk '/^RssAnon/ {a = $2} /^RssFile/ {f = $2} END {print a + 0, f + 0}' \
       "/proc/${PID[$n]}/status" 2>/dev/null || echo "0 0")"
+    out="$out $(curl -s -m 5 "${URL[$n]}/metrics" |
+      awk '$1 == "cairn_process_heap_in_use_bytes" {b = $2} END {printf "%.0f", b / 1024}')"
   done
   echo "$out" >>"$rss_split"
 }
@@ -124,6 +137,7 @@ while [ "$(date +%s)" -lt "$run_end" ]; do
   sleep 5
 done
 split_sample
+touch "$WORK/queries.stop"
 wait "$query_pid" 2>/dev/null || true
 stop_load
 
@@ -166,12 +180,22 @@ sed -n '2,4p' "$rss"; tail -3 "$rss"
 # less than 10% of their mean over that half. File-backed pages are LMDB's
 # map of the store: they grow with the data and the kernel reclaims them
 # under pressure, so they are reported, not judged.
-echo "RSS every 30 s, MiB (anonymous / file-backed):"
-awk 'NR > 1 { printf "  t=%4ds  n1 %5.1f / %5.1f   n2 %5.1f / %5.1f   n3 %5.1f / %5.1f\n",
-  $1, $2 / 1024, $3 / 1024, $4 / 1024, $5 / 1024, $6 / 1024, $7 / 1024 }' "$rss_split"
-rss_flat=1
+echo "RSS every 30 s, MiB (anonymous / file-backed / live heap):"
+awk 'NR > 1 { printf "  t=%4ds  n1 %5.1f / %5.1f / %4.1f   n2 %5.1f / %5.1f / %4.1f   n3 %5.1f / %5.1f / %4.1f\n",
+  $1, $2 / 1024, $3 / 1024, $4 / 1024, $5 / 1024, $6 / 1024, $7 / 1024, $8 / 1024, $9 / 1024, $10 / 1024 }' "$rss_split"
+# The live heap jumps by the working memory of whatever query is in flight
+# at a sample; its lowest sample in each quarter of the run is the
+# baseline a leak would raise.
+echo "live heap, lowest sample per quarter of the run, MiB:"
 for n in 1 2 3; do
-  verdict=$(awk -v c=$(( 2 * n )) 'NR > 1 { t[NR] = $1; v[NR] = $c; last = NR }
+  awk -v c=$(( 3 * n + 1 )) -v n="$n" 'NR > 1 { t[NR] = $1; v[NR] = $c; last = NR }
+    END { for (q = 0; q < 4; q++) low[q] = -1
+      for (i = 2; i <= last; i++) { q = int(4 * t[i] / (t[last] + 1)); if (low[q] < 0 || v[i] < low[q]) low[q] = v[i] }
+      printf "  n%d:", n; for (q = 0; q < 4; q++) printf " %5.1f", low[q] / 1024; printf "\n" }' "$rss_split"
+done
+# fit_second_half COLUMN: the verdict line for one column of rss_split.csv.
+fit_second_half() {
+  awk -v c="$1" 'NR > 1 { t[NR] = $1; v[NR] = $c; last = NR }
     END { if (last < 5) { print "too few samples"; exit }
       half = t[last] / 2; mid = last; for (i = last; i >= 2; i--) if (t[i] >= half) mid = i
       k = 0; sx = sy = sxy = sxx = peak = 0
@@ -179,8 +203,13 @@ for n in 1 2 3; do
       slope = (k * sxy - sx * sy) / (k * sxx - sx * sx); mean = sy / k
       g = 100 * slope * (t[last] - t[mid]) / mean
       printf "%s: fitted %+.1f%% over %d-%ds (%+.1f KiB/s, mean %.1f MiB); samples %.1f -> %.1f MiB, peak %.1f MiB\n",
-        (g < 10 ? "flat" : "GROWING"), g, t[mid], t[last], slope, mean / 1024, v[mid] / 1024, v[last] / 1024, peak / 1024 }' "$rss_split")
+        (g < 10 ? "flat" : "GROWING"), g, t[mid], t[last], slope, mean / 1024, v[mid] / 1024, v[last] / 1024, peak / 1024 }' "$rss_split"
+}
+rss_flat=1
+for n in 1 2 3; do
+  verdict=$(fit_second_half $(( 3 * n - 1 )))
   echo "anonymous RSS second half n$n: $verdict"
+  echo "  live heap: $(fit_second_half $(( 3 * n + 1 )))"
   case "$verdict" in GROWING*) rss_flat=0 ;; esac
 done
 
