@@ -258,18 +258,12 @@ struct event_store::impl {
     // 1. Validate before touching the store: nothing of a bad batch is stored.
     //    Records must be contiguous: the value stores them as one run.
     uint64_t bytes = 0;
-    buffer_batch_head head;
-    head.count = static_cast<uint32_t>(batch.size());
-    head.min_timestamp = std::numeric_limits<int64_t>::max();
-    head.max_timestamp = std::numeric_limits<int64_t>::min();
     for (size_t i = 0; i < batch.size(); ++i) {
       auto r = batch.record(i);
       record_view v;
       if ((i > 0 && batch.offsets[i] < batch.offsets[i - 1]) || !v.parse(r.data(), r.size()) ||
           !is_canonical(v) || r.size() > max_record_bytes)
         return store_error{errc::invalid_record, "append_batch: record " + std::to_string(i)};
-      head.min_timestamp = std::min(head.min_timestamp, v.timestamp());
-      head.max_timestamp = std::max(head.max_timestamp, v.timestamp());
       bytes += r.size();
     }
     if (batch.size() > std::numeric_limits<uint32_t>::max() || bytes > std::numeric_limits<uint32_t>::max())
@@ -277,8 +271,7 @@ struct event_store::impl {
     // 2. Ids (patched into the caller's batch: replication ships it).
     meta_state next = meta;
     uint64_t first_id = assign_ids(next, batch.size(), first);
-    head.min_id = first_id;
-    head.max_id = first_id + batch.size() - 1;
+    const uint64_t last_id = first_id + batch.size() - 1;
     next.write += 1;
     next.buffered_bytes += bytes;
     next.buffered_events += batch.size();
@@ -295,26 +288,51 @@ struct event_store::impl {
     // Explicit ids below the allocator may already be buffered (a re-sent
     // replicated batch); fresh ones cannot be (invariant 4).
     if (first_id < meta.next_id)
-      if (auto st = check_unbuffered(txn.get(), first_id, head.max_id); !st)
+      if (auto st = check_unbuffered(txn.get(), first_id, last_id); !st)
         return std::move(st).error();
-    std::span<const uint32_t> offsets{batch.offsets};
-    if (batch.offsets[0] != 0) {
+    // Values of at most buffer_value_max_bytes of records each (see
+    // store_options): LMDB's buffer for a value's pages stays a reused heap
+    // block instead of a fresh mmap per commit.
+    uint64_t seq = next_batch_seq;
+    const size_t value_max = std::max<size_t>(1, opts.buffer_value_max_bytes);
+    const std::string_view all{batch.bytes};
+    for (size_t i = 0; i < batch.size();) {
+      // 3a. The run [i, j): whole records up to the byte cap, at least one.
+      const uint32_t begin = batch.offsets[i];
+      auto record_end = [&](size_t r) -> size_t { return r + 1 < batch.size() ? batch.offsets[r + 1] : all.size(); };
+      size_t j = i + 1;
+      while (j < batch.size() && record_end(j) - begin <= value_max)
+        ++j;
+      const size_t end = record_end(j - 1);
+      buffer_batch_head run;
+      run.count = static_cast<uint32_t>(j - i);
+      run.min_timestamp = std::numeric_limits<int64_t>::max();
+      run.max_timestamp = std::numeric_limits<int64_t>::min();
+      run.min_id = first_id + i;
+      run.max_id = first_id + j - 1;
       rel_offsets.clear();
-      for (auto o : batch.offsets)
-        rel_offsets.push_back(o - batch.offsets[0]);
-      offsets = rel_offsets;
+      for (size_t r = i; r < j; ++r) {
+        int64_t ts;
+        std::memcpy(&ts, all.data() + batch.offsets[r], 8);
+        run.min_timestamp = std::min(run.min_timestamp, ts);
+        run.max_timestamp = std::max(run.max_timestamp, ts);
+        rel_offsets.push_back(batch.offsets[r] - begin);
+      }
+      // 3b. Written straight into the pages LMDB reserves for it.
+      const std::string_view records = all.substr(begin, end - begin);
+      encoded_batch_key bk{seq};
+      MDB_val k = bk.val(), v{buffer_batch_size(run.count, records.size()), nullptr};
+      if (int rc = mdb_put(txn.get(), batches_db, &k, &v, MDB_RESERVE | MDB_APPEND); rc != MDB_SUCCESS)
+        return lmdb_error(rc, "append_batch: put buffer batch " + std::to_string(seq));
+      write_buffer_batch(static_cast<char*>(v.mv_data), run, rel_offsets, records);
+      ++seq;
+      i = j;
     }
-    std::string_view records = std::string_view{batch.bytes}.substr(batch.offsets[0]);
-    encoded_batch_key bk{next_batch_seq};
-    MDB_val k = bk.val(), v{buffer_batch_size(batch.size(), records.size()), nullptr};
-    if (int rc = mdb_put(txn.get(), batches_db, &k, &v, MDB_RESERVE | MDB_APPEND); rc != MDB_SUCCESS)
-      return lmdb_error(rc, "append_batch: put buffer batch " + std::to_string(next_batch_seq));
-    write_buffer_batch(static_cast<char*>(v.mv_data), head, offsets, records);
     if (auto st = write_meta(txn.get(), next); !st)
       return std::move(st).error();
     if (auto st = txn.commit("append_batch"); !st)
       return std::move(st).error();
-    ++next_batch_seq;
+    next_batch_seq = seq;
     publish(next);
     return append_result{next.gen(), first_id};
   }

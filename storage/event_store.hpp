@@ -49,6 +49,12 @@ struct store_options {
   /// An index pass (one transaction) takes whole buffered batches up to this
   /// many blocks' worth (block_max_events / block_max_bytes each).
   uint32_t index_pass_max_blocks = 4;
+  /// append_batch cuts a batch into `batches` values of at most this many
+  /// record bytes (a bigger record gets a value of its own). LMDB mallocs
+  /// each value's overflow pages for the transaction: below glibc's mmap
+  /// threshold (never under 128 KiB) that memory comes from the heap and is
+  /// reused, above it every commit mmaps it afresh and page-faults it in.
+  size_t buffer_value_max_bytes = 96 * 1024;
 };
 
 /// `model.write` (SPEC.md §5): write counts committed batches, model counts
