@@ -5,19 +5,6 @@
 
 namespace cairn::storage {
 
-namespace {
-
-uint64_t mix(uint64_t x) noexcept {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
-} // namespace
-
 uint64_t hash_bytes(std::string_view bytes) noexcept {
   uint64_t h = 0x9e3779b97f4a7c15ULL ^ bytes.size();
   const char* p = bytes.data();
@@ -25,46 +12,18 @@ uint64_t hash_bytes(std::string_view bytes) noexcept {
   while (n >= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);
-    h = mix(h ^ w) * 0x100000001b3ULL;
+    h = detail::hash_mix(h ^ w) * 0x100000001b3ULL;
     p += 8;
     n -= 8;
   }
   uint64_t tail = 0;
   std::memcpy(&tail, p, n);
-  return mix(h ^ tail ^ (uint64_t(n) << 56));
+  return detail::hash_mix(h ^ tail ^ (uint64_t(n) << 56));
 }
-
-namespace {
-
-/// ASCII-lowercases eight bytes at once (SWAR): a byte gets 0x20 added iff
-/// it is 'A'..'Z'; bytes >= 0x80 are left alone. No carry crosses a byte:
-/// the low seven bits plus 0x3f (or 0x25) stay below 0x100.
-uint64_t lower8(uint64_t w) noexcept {
-  constexpr uint64_t ones = 0x0101010101010101ULL;
-  uint64_t low7 = w & (0x7f * ones);
-  uint64_t ge_a = low7 + (0x80 - 'A') * ones;     // bit 7 set iff low7 >= 'A'
-  uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * ones; // bit 7 set iff low7 > 'Z'
-  uint64_t upper = ge_a & ~gt_z & ~w & (0x80 * ones);
-  return w | (upper >> 2);
-}
-
-} // namespace
 
 uint64_t hash_lowercase(std::string_view bytes) noexcept {
   // hash_bytes, step for step, on lowercased words.
-  uint64_t h = 0x9e3779b97f4a7c15ULL ^ bytes.size();
-  const char* p = bytes.data();
-  size_t n = bytes.size();
-  while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = mix(h ^ lower8(w)) * 0x100000001b3ULL;
-    p += 8;
-    n -= 8;
-  }
-  uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
-  return mix(h ^ lower8(tail) ^ (uint64_t(n) << 56));
+  return detail::hash_lowercase_in(bytes.data(), bytes.size(), bytes.size());
 }
 
 bloom_filter::bloom_filter(size_t expected_items) {

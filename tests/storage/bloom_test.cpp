@@ -62,6 +62,16 @@ TEST_CASE_FIXTURE(text_fixture, "for_each_token_hash yields the hashes of for_ea
     for_each_token_hash(s, [&](uint64_t h) { got.push_back(h); });
     CHECK(got == want);
   }
+  // Tokens ending at every distance from the end of the text: the hash reads
+  // 8 bytes past a token's tail only when the text has them.
+  for (size_t n = 0; n < 70; ++n)
+    for (int round = 0; round < 20; ++round) {
+      auto s = text(n);
+      std::vector<uint64_t> want, got;
+      for_each_token(s, scratch, [&](std::string_view t) { want.push_back(hash_bytes(t)); });
+      for_each_token_hash(s, [&](uint64_t h) { got.push_back(h); });
+      CHECK(got == want);
+    }
   std::vector<uint64_t> got;
   for_each_token_hash("GET /api/Orders/42", [&](uint64_t h) { got.push_back(h); });
   CHECK(got == std::vector<uint64_t>{hash_bytes("get"), hash_bytes("api"), hash_bytes("orders"), hash_bytes("42")});
