@@ -26,8 +26,9 @@ struct id_interval {
   uint64_t events;
 };
 
-/// One share run on this node through the ordinary memo-less executor path
-/// (blocks, then the buffer with folding of blocks indexed meanwhile).
+/// One share run on this node through the ordinary executor path (blocks,
+/// memoized per block when `memo` is set, then the buffer with folding of
+/// blocks indexed meanwhile).
 struct local_share {
   query::partial_result partial;
   query::query_stats stats;
@@ -39,15 +40,18 @@ struct local_share {
 local_share run_local_share(const std::shared_ptr<storage::event_store>& store,
                             const std::shared_ptr<const query::query_plan>& plan,
                             const query::query_options& opts, const id_share& share,
-                            uint64_t shard_mask = ~uint64_t{0}, unsigned shard_count = 0) {
+                            query::memo_cache* memo, uint64_t shard_mask = ~uint64_t{0},
+                            unsigned shard_count = 0) {
   auto started = std::chrono::steady_clock::now();
   store_source source{store};
   source.set_id_range(share.id_lo, share.id_hi);
   source.set_shard_mask(shard_mask, shard_count);
   query::query_stats stats;
   memo_run_report report;
-  // No memo: cached partials are keyed by whole blocks, a share clips them.
-  auto partial = execute_memoized(plan, source, opts, nullptr, stats, report);
+  // Blocks a share clips are memoized under the clip (store_source::memo_clip):
+  // shares move with the data, so most blocks of a repeated query lie wholly
+  // inside one and reuse their partial.
+  auto partial = execute_memoized(plan, source, opts, memo, stats, report);
   local_share out{std::move(partial), stats, source.blocks_read(), source.blocks_skipped(), 0};
   out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
              .count();
@@ -255,7 +259,7 @@ distributed_run run_sharded(const query_cluster& cluster,
   distributed_run run{query::partial_result(plan), {}, 0, 0, {}};
   node_work self_work{cluster.node_name(), 0, 0, 0, {}};
   auto run_here = [&](const id_share& s, shard_mask mask, unsigned shard_count) {
-    auto local = run_local_share(store, plan, opts, s, mask, shard_count);
+    auto local = run_local_share(store, plan, opts, s, cluster.memo(), mask, shard_count);
     merge_local(run, self_work, local, opts);
   };
   if (auto mine = assignment.find(routing.self_id); mine != assignment.end())
@@ -382,7 +386,7 @@ distributed_run run_distributed(const query_cluster& cluster,
   distributed_run run{query::partial_result(plan), {}, 0, 0, {}};
   node_work self_work{cluster.node_name(), 0, 0, 0, {}};
   auto run_here = [&](const id_share& s) {
-    auto local = run_local_share(store, plan, opts, s);
+    auto local = run_local_share(store, plan, opts, s, cluster.memo());
     merge_local(run, self_work, local, opts);
   };
   run_here(shares.back());
@@ -452,7 +456,7 @@ share_reply run_share(const share_executor& exec, int64_t epoch, const std::stri
     opts.from_ns = from_ns;
     opts.to_ns = to_ns;
     opts.max_memory_bytes = exec.max_memory_bytes;
-    auto local = run_local_share(exec.store, plan, opts, id_share{id_lo, id_hi}, shard_mask,
+    auto local = run_local_share(exec.store, plan, opts, id_share{id_lo, id_hi}, exec.memo.get(), shard_mask,
                                  shard_count);
     return share_reply{local.partial.serialize(), uint64_t{local.stats.events_scanned}, local.ms,
                        exec.node_name, next_id};

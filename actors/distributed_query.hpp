@@ -31,6 +31,7 @@
 /// newest they have seen (a deposed leader cannot enlist them).
 #include "actors/store_source.hpp"
 #include "query/executor.hpp"
+#include "query/memo.hpp"
 #include "query/partial_result.hpp"
 
 #include <caf/actor.hpp>
@@ -122,10 +123,15 @@ public:
   const std::string& node_name() const noexcept { return node_name_; }
   std::chrono::milliseconds share_timeout() const noexcept { return share_timeout_; }
 
+  /// The node's query memo, used for the leader's own shares (null: none).
+  void set_memo(std::shared_ptr<query::memo_cache> memo) { memo_ = std::move(memo); }
+  query::memo_cache* memo() const noexcept { return memo_.get(); }
+
 private:
   caf::actor_system& sys_;
   std::string node_name_;
   std::chrono::milliseconds share_timeout_;
+  std::shared_ptr<query::memo_cache> memo_; ///< set once before serving
   mutable std::mutex mutex_;
   std::vector<caf::actor> peers_;
   std::vector<std::string> peer_ids_;
@@ -157,6 +163,9 @@ struct share_executor {
   std::string node_name;
   std::shared_ptr<storage::event_store> store;
   size_t max_memory_bytes = size_t(1) << 30;
+  /// The node's query memo (shared with /api/data), so repeated shares
+  /// reuse per-block partials; null: none.
+  std::shared_ptr<query::memo_cache> memo;
   std::chrono::milliseconds timeout{60000}; ///< cancels a share running longer
   /// Newest epoch seen on the cluster port (replication, queries, retention).
   std::shared_ptr<std::atomic<int64_t>> max_epoch = std::make_shared<std::atomic<int64_t>>(0);

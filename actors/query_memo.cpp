@@ -41,9 +41,10 @@ void append_u64(std::string& out, uint64_t v) {
   out.append(b, 8);
 }
 
-/// The memo key of `block` for a run with `fingerprint` and effective range.
+/// The memo key of `block` for a run with `fingerprint`, effective range and
+/// the source's id restriction (a distributed query's share).
 std::string block_memo_key(const std::string& fingerprint, const storage::block_info& block,
-                           const query::block_filter& filter) {
+                           const query::block_filter& filter, const store_source& source) {
   std::string key = fingerprint;
   key.push_back('\0');
   char k[storage::event_key_size];
@@ -59,6 +60,7 @@ std::string block_memo_key(const std::string& fingerprint, const storage::block_
     append_u64(key, static_cast<uint64_t>(filter.from_ns));
     append_u64(key, static_cast<uint64_t>(filter.to_ns));
   }
+  source.memo_clip(block.summary, key);
   return key;
 }
 
@@ -152,7 +154,7 @@ void run_block_range(const std::shared_ptr<const query::query_plan>& plan, store
   }
   for (const auto& block : blocks) {
     check_bounds(total, opts);
-    std::string key = block_memo_key(fingerprint, block, filter);
+    std::string key = block_memo_key(fingerprint, block, filter, source);
     if (auto bytes = cache->get(key)) {
       ++report.memo_hits;
       merge(query::partial_result::deserialize(plan, *bytes));

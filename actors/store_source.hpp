@@ -35,7 +35,8 @@ public:
   /// id_lo <= id < id_hi: one share of a distributed query
   /// (actors/distributed_query.hpp). Replicas cut blocks at different ids,
   /// so shares are id ranges; blocks outside are not listed, straddling
-  /// blocks are filtered after decoding. Do not memoize such runs.
+  /// blocks are filtered after decoding (memo keys of such blocks carry the
+  /// restriction: memo_clip).
   void set_id_range(uint64_t id_lo, uint64_t id_hi) noexcept {
     id_lo_ = id_lo;
     id_hi_ = id_hi;
@@ -47,6 +48,17 @@ public:
   void set_shard_mask(uint64_t mask, unsigned shard_count) noexcept {
     shard_mask_ = mask;
     shard_count_ = shard_count;
+  }
+
+  /// Appends to `key` the id range and shard mask when they may drop some
+  /// event of a block with summary `s`, so a memoized partial of a clipped
+  /// block is only reused under the same restriction; blocks wholly inside
+  /// share their entry with unrestricted runs.
+  void memo_clip(const storage::block_summary& s, std::string& key) const {
+    if (!filters_ids_of(s))
+      return;
+    for (uint64_t v : {id_lo_, id_hi_, shard_mask_, uint64_t{shard_count_}})
+      key.append(reinterpret_cast<const char*>(&v), sizeof v);
   }
 
   /// Blocks overlapping [request.from_ns, request.to_ns) that the request's

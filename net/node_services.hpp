@@ -2,6 +2,7 @@
 /// What the HTTP handlers of one node need: actor handles, the event store
 /// (read-only from HTTP threads) and the limits from config.
 #include "net/router.hpp"
+#include "query/memo.hpp"
 #include "storage/event_store.hpp"
 
 #include <caf/actor.hpp>
@@ -44,6 +45,9 @@ struct node_services {
   /// nullopt = not wired by the caller, net/query_routes.cpp then reads the
   /// CAIRN_QUERY_MEMOBYTES override or uses the default.
   std::optional<size_t> query_memo_bytes;
+  /// The memo itself when the caller shares it with the cluster's query
+  /// shares (then query_memo_bytes is not read).
+  std::shared_ptr<query::memo_cache> query_memo;
   /// diagnostics.otlpEndpoint: where query spans go (empty = off); nullopt as
   /// above with CAIRN_DIAGNOSTICS_OTLPENDPOINT.
   std::optional<std::string> otlp_endpoint;

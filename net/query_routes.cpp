@@ -411,17 +411,20 @@ std::optional<std::string> env_setting(const char* name) {
 
 query_runtime make_query_runtime(const node_services& s) {
   query_runtime rt;
-  size_t memo_bytes = query::default_memo_bytes;
-  if (s.query_memo_bytes) {
-    memo_bytes = *s.query_memo_bytes;
-  } else if (auto v = env_setting("CAIRN_QUERY_MEMOBYTES")) {
-    try {
-      memo_bytes = static_cast<size_t>(std::stoull(*v));
-    } catch (const std::exception&) {
-      spdlog::warn("query: ignoring CAIRN_QUERY_MEMOBYTES='{}'", *v);
+  rt.memo = s.query_memo;
+  if (!rt.memo) {
+    size_t memo_bytes = query::default_memo_bytes;
+    if (s.query_memo_bytes) {
+      memo_bytes = *s.query_memo_bytes;
+    } else if (auto v = env_setting("CAIRN_QUERY_MEMOBYTES")) {
+      try {
+        memo_bytes = static_cast<size_t>(std::stoull(*v));
+      } catch (const std::exception&) {
+        spdlog::warn("query: ignoring CAIRN_QUERY_MEMOBYTES='{}'", *v);
+      }
     }
+    rt.memo = std::make_shared<query::memo_cache>(memo_bytes);
   }
-  rt.memo = std::make_shared<query::memo_cache>(memo_bytes);
   metrics::instance().watch_memo(rt.memo);
   auto endpoint = s.otlp_endpoint ? *s.otlp_endpoint
                                   : env_setting("CAIRN_DIAGNOSTICS_OTLPENDPOINT").value_or("");

@@ -17,6 +17,7 @@
 #include "net/alert_routes.hpp"
 #include "net/http_server.hpp"
 #include "net/proxy.hpp"
+#include "query/memo.hpp"
 #include "net/tls_guard.hpp"
 #include "net/node_services.hpp"
 #include "tools/cli/commands.hpp"
@@ -329,6 +330,11 @@ int run_command(int argc, char** argv) {
     sys, identity.name, std::chrono::milliseconds(cfg.get_int("query.shareTimeoutMs")));
   share_exec->node_name = identity.name;
   share_exec->max_memory_bytes = static_cast<size_t>(cfg.get_int("query.maxMemoryBytes"));
+  // One memo for /api/data and the shares this node runs for a leader.
+  auto query_memo =
+    std::make_shared<query::memo_cache>(static_cast<size_t>(cfg.get_int("query.memoBytes")));
+  share_exec->memo = query_memo;
+  query_peers->set_memo(query_memo);
   if (!cluster_listen.empty()) {
     auto colon = cluster_listen.rfind(':');
     auto host = cluster_listen.substr(0, colon);
@@ -418,7 +424,7 @@ int run_command(int argc, char** argv) {
   services.query_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
   services.query_max_memory = static_cast<size_t>(cfg.get_int("query.maxMemoryBytes"));
   services.heartbeat_stale = std::max(co.lease / 2, 3 * tick);
-  services.query_memo_bytes = static_cast<size_t>(cfg.get_int("query.memoBytes"));
+  services.query_memo = query_memo;
   services.otlp_endpoint = cfg.get("diagnostics.otlpEndpoint");
   services.node_name = identity.name;
   services.metastore_uri = co.metastore_uri;
