@@ -341,8 +341,11 @@ distributed_run run_distributed(const query_cluster& cluster,
   uint64_t buffered = 0, next_id = 1, buffer_lo = 0;
   if (!filter.is_empty()) {
     store_source lister{store};
-    candidates = lister.list_candidates(
-      query::scan_request{&filter, filter.from_ns, filter.to_ns, false});
+    query::scan_request listing;
+    listing.filter = &filter;
+    listing.from_ns = filter.from_ns;
+    listing.to_ns = filter.to_ns;
+    candidates = lister.list_candidates(listing);
     for (const auto& b : lister.list_blocks(INT64_MIN, INT64_MAX))
       buffer_lo = std::max(buffer_lo, b.summary.max_id + 1);
     if (auto st = store->stats()) {
