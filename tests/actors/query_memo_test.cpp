@@ -29,6 +29,9 @@ struct memo_fixture {
   memo_fixture() {
     storage::store_options o;
     o.block_max_events = 100;
+    // One buffer value per batch: an index pass then takes whole batches,
+    // so the blocks the cases count hold exactly 100 events each.
+    o.buffer_value_max_bytes = size_t{1} << 30;
     o.map_size = size_t{1} << 30;
     store = storage::test::open_store(dir.path, o);
   }
