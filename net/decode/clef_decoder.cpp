@@ -6,7 +6,7 @@
 #include "net/decode/json_copy.hpp"
 #include "net/decode/json_text.hpp"
 #include "net/decode/murmur3.hpp"
-#include "net/decode/template_renderer.hpp"
+#include "net/decode/template_cache.hpp"
 #include "net/decode/timestamp.hpp"
 
 namespace cairn::decode {
@@ -87,17 +87,18 @@ decode_status clef_decoder::decode_line(const char* p, size_t len, size_t padded
     od::field field;
     if (auto e = std::move(field_result).get(field))
       return json_error(e);
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key))
+    json_key name;
+    if (auto e = read_key(field, name))
       return json_error(e);
+    std::string_view key = name.text;
     od::value value = field.value();
     if (key.size() < 2 || key[0] != '@') {
-      if (auto e = props_.add(key, value))
+      if (auto e = props_.add(name, value))
         return json_error(e);
       continue;
     }
     if (key[1] == '@') { // "@@x" is the user property "@x"
-      if (auto e = props_.add(key.substr(1), value))
+      if (auto e = props_.add(json_key{key.substr(1), name.is_json}, value))
         return json_error(e);
       continue;
     }
@@ -166,7 +167,7 @@ decode_status clef_decoder::decode_line(const char* p, size_t len, size_t padded
       // Renderings of format specifiers: we render ourselves; ignored.
     } else {
       // Unknown reified field (@d, future ones): kept as user data.
-      if (auto e = props_.add(key, value))
+      if (auto e = props_.add(name, value))
         return json_error(e);
     }
   }
@@ -178,13 +179,17 @@ decode_status clef_decoder::decode_line(const char* p, size_t len, size_t padded
 
   // Step 2: derived values.
   std::string_view properties = props_.finish();
+  // The template's split and hash come from the cache: a body repeats a few
+  // templates over and over.
+  const parsed_template* parsed =
+    has_mt && (!has_m || !explicit_type) ? &templates_.find(tmpl) : nullptr;
   if (!has_m && has_mt) {
     rendered_.clear();
-    render_template(tmpl, props_.refs(), rendered_);
+    parsed->render([&](std::string_view name) { return props_.find(name); }, rendered_);
     message = rendered_;
   }
   if (!explicit_type)
-    event_type = murmur3_32(has_mt ? tmpl : message);
+    event_type = parsed ? parsed->event_type() : murmur3_32(message);
 
   // Step 3: the record.
   out.offsets.push_back(static_cast<uint32_t>(out.bytes.size()));

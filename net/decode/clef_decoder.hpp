@@ -17,6 +17,7 @@
 
 #include "net/decode/decode_status.hpp"
 #include "net/decode/property_writer.hpp"
+#include "net/decode/template_cache.hpp"
 #include "storage/event_record.hpp"
 
 namespace cairn::decode {
@@ -36,6 +37,7 @@ private:
 
   simdjson::ondemand::parser parser_;
   property_writer props_;
+  template_cache templates_;
   std::string rendered_;
   std::string trace_id_, span_id_, parent_id_;
   std::string resource_, scope_;

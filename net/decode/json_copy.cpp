@@ -1,6 +1,7 @@
 #include "net/decode/json_copy.hpp"
 
 #include "net/decode/json_text.hpp"
+#include "storage/json_string_scan.hpp"
 
 namespace cairn::decode {
 
@@ -14,7 +15,35 @@ std::string_view trim_right(std::string_view s) noexcept {
   return s;
 }
 
+/// Length of the body of the string literal whose opening quote is at
+/// text[0], if the body holds no escape (then the literal is exactly its
+/// minimal JSON form, since simdjson rejects unescaped control characters
+/// and invalid UTF-8 before any value is read); npos otherwise.
+size_t clean_string_body(std::string_view text) noexcept {
+  size_t end = next_quote_or_backslash(text.data(), 1, text.size());
+  if (end < text.size() && text[end] == '"')
+    return end - 1;
+  return std::string_view::npos;
+}
+
 } // namespace
+
+simdjson::error_code read_key(od::field& f, json_key& out) {
+  // The key's raw bytes run from just past its opening quote to at most the
+  // start of the value (past the closing quote and ':').
+  const char* begin = reinterpret_cast<const char*>(f.key().raw());
+  const char* value_begin = f.value().raw_json_token().data();
+  if (value_begin > begin) {
+    size_t n = size_t(value_begin - begin);
+    size_t end = next_quote_or_backslash(begin, 0, n);
+    if (end < n && begin[end] == '"') {
+      out = json_key{std::string_view(begin, end), true};
+      return simdjson::SUCCESS;
+    }
+  }
+  out.is_json = false;
+  return f.unescaped_key().get(out.text);
+}
 
 simdjson::error_code copy_json_value(od::value v, std::string& out, int depth) {
   // On-demand parsing does not bound nesting; recursion must be bounded here.
@@ -34,13 +63,13 @@ simdjson::error_code copy_json_value(od::value v, std::string& out, int depth) {
         od::field field;
         if (auto e = std::move(field_result).get(field))
           return e;
-        std::string_view key;
-        if (auto e = field.unescaped_key().get(key))
+        json_key key;
+        if (auto e = read_key(field, key))
           return e;
         if (!first)
           out.push_back(',');
         first = false;
-        append_json_string(out, key);
+        append_json_key(out, key);
         out.push_back(':');
         if (auto e = copy_json_value(field.value(), out, depth + 1))
           return e;
@@ -79,6 +108,14 @@ simdjson::error_code copy_json_value(od::value v, std::string& out, int depth) {
       return simdjson::SUCCESS;
     }
     case od::json_type::string: {
+      // Most strings hold no escape: copy their literal as it stands and
+      // leave the value unread (the iterator skips it), instead of
+      // unescaping it into simdjson's buffer and escaping it back.
+      std::string_view literal = v.raw_json_token();
+      if (size_t n = clean_string_body(literal); n != std::string_view::npos) {
+        out.append(literal.data(), n + 2);
+        return simdjson::SUCCESS;
+      }
       std::string_view s;
       if (auto e = v.get_string().get(s))
         return e;

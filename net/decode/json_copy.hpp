@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include "net/decode/decode_status.hpp"
+#include "storage/json_escape.hpp"
 
 namespace cairn::decode {
 
@@ -20,6 +21,28 @@ inline constexpr int max_json_depth = 128;
 /// the value invalid (DEPTH_ERROR beyond max_json_depth), or SUCCESS.
 simdjson::error_code copy_json_value(simdjson::ondemand::value v, std::string& out,
                                      int depth = 0);
+
+/// An object member's name: its text, and whether that text is also its
+/// JSON form (no escapes were needed), so it can be written back as it is.
+struct json_key {
+  std::string_view text;
+  bool is_json = false;
+};
+
+/// Reads the name of `f` without unescaping it when it holds no escape.
+/// The text lives until the next document. @pre f.value() is not yet read.
+simdjson::error_code read_key(simdjson::ondemand::field& f, json_key& out);
+
+/// Appends `key` as a JSON string literal.
+inline void append_json_key(std::string& out, const json_key& key) {
+  if (!key.is_json) {
+    append_json_string(out, key.text);
+    return;
+  }
+  out.push_back('"');
+  out.append(key.text);
+  out.push_back('"');
+}
 
 /// Human text for a simdjson error, for client error messages.
 const char* json_error_text(simdjson::error_code e) noexcept;

@@ -7,6 +7,7 @@
 #include "net/decode/json_text.hpp"
 #include "net/decode/murmur3.hpp"
 #include "net/decode/otlp_names.hpp"
+#include "net/decode/template_renderer.hpp"
 
 namespace cairn::decode {
 

@@ -5,13 +5,29 @@
 
 namespace cairn::decode {
 
-std::string& property_writer::begin_value(std::string_view key) {
+void property_writer::open_member() {
   out_.push_back(spans_.empty() ? '{' : ',');
-  size_t name_off = out_.size() + 1;
-  append_json_string(out_, key);
-  size_t name_len = out_.size() - 1 - name_off;
+  spans_.push_back(span{uint32_t(out_.size() + 1), 0, 0, 0});
+}
+
+void property_writer::close_name() {
+  auto& s = spans_.back();
+  s.name_len = uint32_t(out_.size() - 1 - s.name_off);
   out_.push_back(':');
-  spans_.push_back(span{uint32_t(name_off), uint32_t(name_len), uint32_t(out_.size()), 0});
+  s.value_off = uint32_t(out_.size());
+}
+
+std::string& property_writer::begin_value(std::string_view key) {
+  open_member();
+  append_json_string(out_, key);
+  close_name();
+  return out_;
+}
+
+std::string& property_writer::begin_value(const json_key& key) {
+  open_member();
+  append_json_key(out_, key);
+  close_name();
   return out_;
 }
 
@@ -21,6 +37,12 @@ void property_writer::end_value() {
 }
 
 simdjson::error_code property_writer::add(std::string_view key, simdjson::ondemand::value v) {
+  auto e = copy_json_value(v, begin_value(key));
+  end_value();
+  return e;
+}
+
+simdjson::error_code property_writer::add(const json_key& key, simdjson::ondemand::value v) {
   auto e = copy_json_value(v, begin_value(key));
   end_value();
   return e;
@@ -36,15 +58,6 @@ std::string_view property_writer::finish() {
     return {};
   out_.push_back('}');
   return out_;
-}
-
-std::span<const property_ref> property_writer::refs() {
-  refs_.clear();
-  std::string_view text = out_;
-  for (const auto& s : spans_)
-    refs_.push_back(property_ref{text.substr(s.name_off, s.name_len),
-                                 text.substr(s.value_off, s.value_len)});
-  return refs_;
 }
 
 } // namespace cairn::decode

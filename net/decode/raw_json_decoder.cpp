@@ -4,7 +4,7 @@
 #include "net/decode/json_copy.hpp"
 #include "net/decode/json_text.hpp"
 #include "net/decode/murmur3.hpp"
-#include "net/decode/template_renderer.hpp"
+#include "net/decode/template_cache.hpp"
 #include "net/decode/timestamp.hpp"
 
 namespace cairn::decode {
@@ -148,8 +148,8 @@ decode_status raw_json_decoder::decode_event(od::value v, storage::record_batch&
         od::field prop;
         if (auto e = std::move(prop_result).get(prop))
           return json_error(e);
-        std::string_view name;
-        if (auto e = prop.unescaped_key().get(name))
+        json_key name;
+        if (auto e = read_key(prop, name))
           return json_error(e);
         if (auto e = props_.add(name, prop.value()))
           return json_error(e);
@@ -161,13 +161,17 @@ decode_status raw_json_decoder::decode_event(od::value v, storage::record_batch&
     return std::string("Timestamp is missing");
 
   std::string_view properties = props_.finish();
+  // The template's split and hash come from the cache: a body repeats a few
+  // templates over and over.
+  const parsed_template* parsed =
+    has_template && (!has_message || !explicit_type) ? &templates_.find(tmpl) : nullptr;
   if (!has_message && has_template) {
     rendered_.clear();
-    render_template(tmpl, props_.refs(), rendered_);
+    parsed->render([&](std::string_view name) { return props_.find(name); }, rendered_);
     message = rendered_;
   }
   if (!explicit_type)
-    event_type = murmur3_32(has_template ? tmpl : message);
+    event_type = parsed ? parsed->event_type() : murmur3_32(message);
 
   out.offsets.push_back(static_cast<uint32_t>(out.bytes.size()));
   storage::record_builder b{out.bytes};

@@ -14,6 +14,7 @@
 
 #include "net/decode/decode_status.hpp"
 #include "net/decode/property_writer.hpp"
+#include "net/decode/template_cache.hpp"
 #include "storage/event_record.hpp"
 
 namespace cairn::decode {
@@ -31,6 +32,7 @@ private:
 
   simdjson::ondemand::parser parser_;
   property_writer props_;
+  template_cache templates_;
   std::string rendered_, trace_id_, span_id_;
 };
 

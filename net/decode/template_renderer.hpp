@@ -24,6 +24,33 @@ struct property_ref {
   std::string_view json;
 };
 
+/// One well-formed hole of a template, as views into the template text.
+struct template_hole {
+  std::string_view name;   ///< property name, without `@`/`$`
+  std::string_view format; ///< text after ':', may be empty
+  int alignment = 0;       ///< ",N": pad to N characters, right-aligned if > 0
+};
+
+/// Receives a template's pieces in order from walk_template().
+class template_visitor {
+public:
+  virtual ~template_visitor() = default;
+  /// Literal text (escaped braces arrive as one-brace views, malformed holes
+  /// as their raw text); a view into the template.
+  virtual void text(std::string_view t) = 0;
+  /// A well-formed hole; `raw` is its text with braces, shown verbatim when
+  /// its property is missing.
+  virtual void hole(std::string_view raw, const template_hole& h) = 0;
+};
+
+/// Splits `tmpl` into literal text and holes (the one parser behind every
+/// rendering, so a cached split renders exactly as a fresh one).
+void walk_template(std::string_view tmpl, template_visitor& visitor);
+
+/// Appends the rendering of a hole whose property's JSON text is `json`
+/// (format, then alignment).
+void append_hole(std::string_view json, const template_hole& h, std::string& out);
+
 /// Appends the rendering of `tmpl` to `out`.
 void render_template(std::string_view tmpl, std::span<const property_ref> props,
                      std::string& out);

@@ -2,6 +2,7 @@
 // and the one-input-per-line table of malformed bodies.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -186,6 +187,51 @@ TEST_CASE_FIXTURE(clef_fixture, "timestamps accept offsets, fractions and no sec
   CHECK(at(1).timestamp() == 500'000'000);
   CHECK(at(2).timestamp() == 5400LL * 1'000'000'000 + 123'456'789);
   CHECK(at(3).timestamp() == -60LL * 1'000'000'000);
+}
+
+TEST_CASE_FIXTURE(clef_fixture, "names and strings copy alike whether or not they hold escapes") {
+  // Clean names and strings are copied as they stand; escaped ones are
+  // unescaped and written back minimally. Escapes sit at every distance
+  // from the start so both the 16-byte and the byte-wise scan meet them.
+  for (size_t distance = 0; distance < 40; ++distance) {
+    std::string pad(distance, 'p');
+    std::string body = "{\"@t\":\"2024-01-01T00:00:00Z\",\"" + pad + "\\u0041\":\"" + pad +
+                       "\\/\\u00e9\",\"" + pad + "\":\"" + pad + "\",\"n\":[\"" + pad + "\\\"\"]}";
+    CAPTURE(body);
+    batch.clear();
+    REQUIRE_FALSE(decode(body));
+    CHECK(at(0).get(field::properties) == "{\"" + pad + "A\":\"" + pad + "/\xc3\xa9\",\"" + pad + "\":\"" + pad +
+                                             "\",\"n\":[\"" + pad + "\\\"\"]}");
+  }
+  // A name that unescapes to a reified one is that field; spaces around
+  // tokens are dropped.
+  REQUIRE_FALSE(decode(R"({"@t":"2024-01-01T00:00:00Z", "\u0040m" : "hi" , "k" : "v w" , "o":{ "a b" : "c" }})"));
+  CHECK(at(batch.size() - 1).get(field::message) == "hi");
+  CHECK(at(batch.size() - 1).get(field::properties) == R"({"k":"v w","o":{"a b":"c"}})");
+}
+
+TEST_CASE_FIXTURE(clef_fixture, "templates repeated over many events render and hash like the first time") {
+  // More distinct templates than the decoder's cache holds, each seen several
+  // times, interleaved, plus one too long to cache.
+  std::string body;
+  std::string long_tmpl = std::string(5000, 'L') + " {N}";
+  for (int round = 0; round < 3; ++round)
+    for (int t = 0; t < 300; ++t)
+      body += "{\"@t\":\"2024-01-01T00:00:00Z\",\"@mt\":\"T" + std::to_string(t) + " {N:000} {{x}} {Missing}\",\"N\":" +
+              std::to_string(t) + "}\n";
+  body += "{\"@t\":\"2024-01-01T00:00:00Z\",\"@mt\":\"" + long_tmpl + "\",\"N\":1}\n";
+  REQUIRE_FALSE(decode(body));
+  REQUIRE(batch.size() == 901);
+  for (size_t i = 0; i < 900; ++i) {
+    int t = int(i % 300);
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "T%d %03d {x} {Missing}", t, t);
+    auto r = at(i);
+    CHECK(r.get(field::message) == expected);
+    CHECK(r.event_type() == decode::murmur3_32(r.get(field::message_template)));
+  }
+  CHECK(at(900).get(field::message) == std::string(5000, 'L') + " 1");
+  CHECK(at(900).event_type() == decode::murmur3_32(long_tmpl));
 }
 
 } // TEST_SUITE
