@@ -47,8 +47,10 @@ void publish_generation(const storage::generation& g) {
 
 /// Events held here, for /metrics (after every change of the store).
 void publish_stored(const storage::event_store& store) {
-  if (auto st = store.stats())
+  if (auto st = store.stats()) {
     metrics::instance().stored_events = st->buffered_events + st->indexed_events;
+    metrics::instance().buffered_events = st->buffered_events;
+  }
 }
 
 /// Appends a run whose ids are first_id.. (dropping the prefix already
@@ -1061,6 +1063,7 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
           metrics::instance().indexed_blocks += r->blocks;
           metrics::instance().indexed_events += r->events;
           publish_generation(r->gen);
+          publish_stored(*st.store);
         }
         if (!r->more)
           return;

@@ -116,6 +116,22 @@ std::vector<id_share> split_by_ids(const std::vector<storage::block_info>& block
 
 namespace {
 
+/// True if each of `peer_ids` (the connected peers) is a recorded holder of
+/// every shard; false if any peer's id is unknown yet.
+bool every_peer_holds_all(const shard_routing& routing, const std::vector<std::string>& peer_ids) {
+  if (routing.holders.size() < routing.shard_count)
+    return false;
+  for (const auto& id : peer_ids) {
+    if (id.empty())
+      return false;
+    for (unsigned s = 0; s < routing.shard_count; ++s)
+      if (std::find(routing.holders[s].begin(), routing.holders[s].end(), id) ==
+          routing.holders[s].end())
+        return false;
+  }
+  return true;
+}
+
 /// Adds one share the leader scanned itself to the run and to its own work
 /// figures. @throws query::query_error past query.maxMemoryBytes.
 template <class Local>
@@ -366,8 +382,13 @@ distributed_run run_distributed(const query_cluster& cluster,
     peers.clear();
   // A node lacking shards takes the sharded path even with no peer
   // connected: it refuses (503) the shards nobody can answer rather than
-  // count them short from its own store.
-  if (routing.shard_count != 0 && (!peers.empty() || (!holds_all && !filter.is_empty())))
+  // count them short from its own store. Where every node holds every
+  // shard (the default: three nodes, three replicas) id-range shares are
+  // cheaper: blocks mix the ids of several shards, so with shard masks
+  // every node would decode every block and keep a third of its events.
+  const bool full_replicas = holds_all && every_peer_holds_all(routing, cluster.peer_ids());
+  if (routing.shard_count != 0 && !full_replicas &&
+      (!peers.empty() || (!holds_all && !filter.is_empty())))
     return run_sharded(cluster, store, plan, text, now_ns, opts, epoch, routing,
                        buffer_lo ? buffer_lo : next_id, next_id);
   auto shares = split_by_ids(candidates, buffer_lo, buffered, next_id, peers.size() + 1);

@@ -89,6 +89,9 @@ std::string metrics::render() const {
   gauge("cairn_store_events", "Events held by this node (buffer and blocks; with shards, its "
                               "shards only)",
         static_cast<double>(stored_events.load()));
+  gauge("cairn_store_buffered_events", "Of those, events in the write-ahead buffer not yet "
+                                       "indexed into blocks",
+        static_cast<double>(buffered_events.load()));
   gauge("cairn_is_leader", "1 if this node acts as leader", is_leader.load());
   gauge("cairn_epoch", "Leader epoch this node last saw", epoch.load());
   gauge("cairn_generation_model", "Model part of this node's storage generation",

@@ -45,6 +45,7 @@ public:
   std::atomic<uint64_t> replicated_events{0}; ///< applied from the leader (followers)
   std::atomic<uint64_t> store_next_id{0};     ///< this node's log position (next id)
   std::atomic<uint64_t> stored_events{0};     ///< events held here (buffer + blocks)
+  std::atomic<uint64_t> buffered_events{0};   ///< of which still in the write-ahead buffer
 
   /// Reports this query memo's size and hit counters (the HTTP query routes
   /// own it; held weakly, so a discarded runtime simply stops being reported).

@@ -50,14 +50,28 @@ public:
     shard_count_ = shard_count;
   }
 
-  /// Appends to `key` the id range and shard mask when they may drop some
-  /// event of a block with summary `s`, so a memoized partial of a clipped
-  /// block is only reused under the same restriction; blocks wholly inside
-  /// share their entry with unrestricted runs.
+  /// Appends to `key` what of the id range and shard mask drops events of
+  /// a block with summary `s`: a bound only if the block's ids cross it, the
+  /// mask only for the shards the block's ids touch. So a clipped block's
+  /// memoized partial is reused whenever the same events are kept, though
+  /// a share's bounds move with every query as data arrives; blocks wholly
+  /// inside share their entry with unrestricted runs.
   void memo_clip(const storage::block_summary& s, std::string& key) const {
     if (!filters_ids_of(s))
       return;
-    for (uint64_t v : {id_lo_, id_hi_, shard_mask_, uint64_t{shard_count_}})
+    const uint64_t lo = s.min_id < id_lo_ ? id_lo_ : 0;
+    const uint64_t hi = s.max_id >= id_hi_ ? id_hi_ : UINT64_MAX;
+    uint64_t mask = ~uint64_t{0}, count = 0;
+    if (sharded()) {
+      const uint64_t touched = shards_touched(s);
+      if (touched & ~shard_mask_) {
+        mask = shard_mask_ & touched;
+        count = shard_count_;
+      }
+    }
+    if (lo == 0 && hi == UINT64_MAX && count == 0)
+      return;
+    for (uint64_t v : {lo, hi, mask, count})
       key.append(reinterpret_cast<const char*>(&v), sizeof v);
   }
 
@@ -130,6 +144,17 @@ private:
   /// Whether some event of a listed block may fall outside the id range or shard mask.
   bool filters_ids_of(const storage::block_summary& s) const noexcept {
     return id_restricted() && (sharded() || s.min_id < id_lo_ || s.max_id >= id_hi_);
+  }
+  /// The shards (bits) of the ids min_id..max_id of a block (sharded only).
+  uint64_t shards_touched(const storage::block_summary& s) const noexcept {
+    const uint64_t all = shard_count_ >= 64 ? ~uint64_t{0} : (uint64_t{1} << shard_count_) - 1;
+    const uint64_t first = s.min_id >> 10, last = s.max_id >> 10;
+    if (last < first || last - first + 1 >= shard_count_)
+      return all;
+    uint64_t bits = 0;
+    for (uint64_t chunk = first; chunk <= last; ++chunk)
+      bits |= uint64_t{1} << (chunk % shard_count_);
+    return bits;
   }
   bool outside_ids(const storage::block_summary& s) const noexcept {
     return s.max_id < id_lo_ || s.min_id >= id_hi_;

@@ -62,13 +62,18 @@ struct memo_fixture {
   };
 
   /// Runs `text` over [from, to) with the memo cache.
+  /// `id_lo`/`id_hi` restrict the run as one share of a distributed query.
   run_result run(const std::string& text, int64_t from = INT64_MIN, int64_t to = INT64_MAX,
-                 query::memo_cache* memo = nullptr) {
+                 query::memo_cache* memo = nullptr, uint64_t id_lo = 0,
+                 uint64_t id_hi = UINT64_MAX, uint64_t shard_mask = ~uint64_t{0},
+                 unsigned shard_count = 0) {
     auto plan = query::query_plan::compile(text, t0 + 1'000'000 * step);
     query::query_options opts;
     opts.from_ns = from;
     opts.to_ns = to;
     store_source source{store};
+    source.set_id_range(id_lo, id_hi);
+    source.set_shard_mask(shard_mask, shard_count);
     run_result r;
     auto partial = execute_memoized(plan, source, opts, memo ? memo : &cache, r.stats, r.report);
     auto result = partial.finish(opts.from_ns, opts.to_ns);
@@ -165,6 +170,48 @@ TEST_CASE_FIXTURE(memo_fixture, "blocks inside any range are shared, straddling 
   auto third = run(group_query, from, to);
   CHECK(third.blocks_read == 0);
   CHECK(third.json == first.json);
+}
+
+TEST_CASE_FIXTURE(memo_fixture, "shares whose id ranges move reuse the blocks wholly inside them") {
+  append(1000);
+  flush();
+  // Ids 1..1000 in blocks of 100; a share up to id 450 holds blocks 1..4
+  // whole and clips block 5.
+  auto first = run(group_query, INT64_MIN, INT64_MAX, nullptr, 0, 450);
+  CHECK(first.blocks_read == 5);
+  // The data grew, the share's upper bound moved: only the clipped block is read again.
+  auto second = run(group_query, INT64_MIN, INT64_MAX, nullptr, 0, 480);
+  CHECK(second.report.memo_hits == 4);
+  CHECK(second.blocks_read == 1);
+  // A share in the middle that moved up by a few ids.
+  run(group_query, INT64_MIN, INT64_MAX, nullptr, 450, 800);
+  auto moved = run(group_query, INT64_MIN, INT64_MAX, nullptr, 480, 830);
+  CHECK(moved.report.memo_hits == 2); // blocks 6 and 7 (ids 501..700) lie inside both
+  // An unrestricted run shares the entries of every block a share held whole.
+  auto all = run(group_query);
+  CHECK(all.report.memo_hits == 7); // blocks 1..4, 6, 7 and 8 (inside the last share)
+  CHECK(all.json == reference(group_query));
+}
+
+TEST_CASE_FIXTURE(memo_fixture, "sharded shares key a block by the shards its ids touch") {
+  append(1000);
+  flush();
+  run(group_query);
+  // Ids 1..1000 are all in the first 1024-id chunk: shard 0 of 2. A share of
+  // shard 0 keeps every event, so it reuses the unrestricted entries.
+  auto shard0 = run(group_query, INT64_MIN, INT64_MAX, nullptr, 0, UINT64_MAX, 0b01, 2);
+  CHECK(shard0.report.memo_hits == 10);
+  CHECK(shard0.blocks_read == 0);
+  CHECK(shard0.json == reference(group_query));
+  // A share of shard 1 keeps none of them: entries of its own...
+  auto shard1 = run(group_query, INT64_MIN, INT64_MAX, nullptr, 0, UINT64_MAX, 0b10, 2);
+  CHECK(shard1.report.memo_hits == 0);
+  CHECK(shard1.blocks_read == 10);
+  // ...reused when its upper bound moves (only the block it now crosses is read).
+  auto moved = run(group_query, INT64_MIN, INT64_MAX, nullptr, 0, 950, 0b10, 2);
+  CHECK(moved.report.memo_hits == 9);
+  CHECK(moved.blocks_read == 1);
+  CHECK(moved.json == shard1.json);
 }
 
 TEST_CASE_FIXTURE(memo_fixture, "time buckets stay correct when the range start moves the bucket phase") {
