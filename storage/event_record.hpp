@@ -186,6 +186,29 @@ public:
     ++added_;
   }
 
+  /// Appends every field at once, in `field` order: the record grows once
+  /// instead of twice per field. @pre no field was added yet.
+  void add_all(const std::string_view (&values)[field_count]) {
+    size_t total = 0;
+    for (auto v : values)
+      total += varint_size(v.size()) + v.size();
+    size_t at = out_.size();
+    out_.resize(at + total);
+    char* p = out_.data() + at;
+    for (auto v : values) {
+      uint64_t rest = v.size();
+      do {
+        uint8_t b = rest & 0x7f;
+        rest >>= 7;
+        *p++ = static_cast<char>(rest ? (b | 0x80) : b);
+      } while (rest);
+      if (!v.empty())
+        std::memcpy(p, v.data(), v.size());
+      p += v.size();
+    }
+    added_ += field_count;
+  }
+
   /// Fields added so far.
   size_t added() const noexcept { return added_; }
 
@@ -198,6 +221,13 @@ public:
   size_t begin_offset() const noexcept { return begin_; }
 
 private:
+  static size_t varint_size(uint64_t n) noexcept {
+    size_t bytes = 1;
+    while (n >>= 7)
+      ++bytes;
+    return bytes;
+  }
+
   template <class T>
   void store(size_t off, T v) {
     std::memcpy(out_.data() + begin_ + off, &v, sizeof(T));

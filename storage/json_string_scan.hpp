@@ -49,4 +49,27 @@ inline size_t next_quote_or_backslash(const char* p, size_t from, size_t n) noex
   return n;
 }
 
+/// As next_quote_or_backslash(), but reads whole 16-byte blocks, up to 15
+/// bytes past n: short strings and names (most of them) take one block
+/// instead of a byte loop. Returns n if the first match is at n or later.
+/// @pre p[from, n + 15) is readable; text inside a simdjson document always
+/// is (SIMDJSON_PADDING readable bytes follow every document).
+inline size_t next_quote_or_backslash_padded(const char* p, size_t from, size_t n) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (size_t i = from; i < n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    unsigned mask = unsigned(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash))));
+    if (mask) {
+      size_t at = i + size_t(std::countr_zero(mask));
+      return at < n ? at : n;
+    }
+  }
+  return n;
+#else
+  return next_quote_or_backslash(p, from, n);
+#endif
+}
+
 } // namespace cairn

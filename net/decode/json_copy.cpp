@@ -20,10 +20,40 @@ std::string_view trim_right(std::string_view s) noexcept {
 /// minimal JSON form, since simdjson rejects unescaped control characters
 /// and invalid UTF-8 before any value is read); npos otherwise.
 size_t clean_string_body(std::string_view text) noexcept {
-  size_t end = next_quote_or_backslash(text.data(), 1, text.size());
+  size_t end = next_quote_or_backslash_padded(text.data(), 1, text.size());
   if (end < text.size() && text[end] == '"')
     return end - 1;
   return std::string_view::npos;
+}
+
+/// True if `token` is a number simdjson's get_number() would accept for
+/// sure: -?(0|[1-9][0-9]*)(.[0-9]+)? with at most 18 digits if integral (so
+/// it fits int64) or at most 20 characters if not (so it is a finite double).
+/// Anything else (exponents, longer numbers, malformed text) goes through
+/// get_number(), which validates it.
+bool is_plain_number(std::string_view token) noexcept {
+  size_t i = 0, n = token.size();
+  auto digit = [&](size_t at) { return at < n && token[at] >= '0' && token[at] <= '9'; };
+  if (i < n && token[i] == '-')
+    ++i;
+  if (!digit(i))
+    return false;
+  if (token[i] == '0') {
+    ++i;
+  } else {
+    while (digit(i))
+      ++i;
+  }
+  size_t integral_end = i;
+  if (i < n && token[i] == '.') {
+    ++i;
+    if (!digit(i))
+      return false;
+    while (digit(i))
+      ++i;
+    return i == n && n <= 20;
+  }
+  return i == n && integral_end - (token[0] == '-') <= 18;
 }
 
 } // namespace
@@ -35,7 +65,7 @@ simdjson::error_code read_key(od::field& f, json_key& out) {
   const char* value_begin = f.value().raw_json_token().data();
   if (value_begin > begin) {
     size_t n = size_t(value_begin - begin);
-    size_t end = next_quote_or_backslash(begin, 0, n);
+    size_t end = next_quote_or_backslash_padded(begin, 0, n);
     if (end < n && begin[end] == '"') {
       out = json_key{std::string_view(begin, end), true};
       return simdjson::SUCCESS;
@@ -60,9 +90,9 @@ simdjson::error_code copy_json_value(od::value v, std::string& out, int depth) {
       out.push_back('{');
       bool first = true;
       for (auto field_result : obj) {
-        od::field field;
-        if (auto e = std::move(field_result).get(field))
+        if (auto e = field_result.error())
           return e;
+        od::field&& field = std::move(field_result).value_unsafe(); // no copy (see clef_decoder.cpp)
         json_key key;
         if (auto e = read_key(field, key))
           return e;
@@ -99,6 +129,12 @@ simdjson::error_code copy_json_value(od::value v, std::string& out, int depth) {
     case od::json_type::number: {
       // Peek at the token before get_number() consumes it.
       std::string_view token = trim_right(v.raw_json_token());
+      // Plain numbers (most) are checked here and left unread: parsing them
+      // into a double or integer only to write the text back cost more.
+      if (is_plain_number(token)) {
+        out.append(token);
+        return simdjson::SUCCESS;
+      }
       od::number n;
       auto e = v.get_number().get(n);
       // Numbers beyond 64-bit range are still valid JSON: keep their text.

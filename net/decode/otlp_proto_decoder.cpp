@@ -383,17 +383,8 @@ decode_status otlp_proto_decoder::finish_record(storage::record_batch& out, int6
   b.timestamp(timestamp);
   b.start(start);
   b.event_type(murmur3_32(message_));
-  b.add(level);
-  b.add({}); // OTLP bodies and span names are plain messages, not templates
-  b.add(message_);
-  b.add({}); // exception
-  b.add(trace_id_);
-  b.add(span_id_);
-  b.add(parent_id_);
-  b.add(span_kind);
-  b.add(properties);
-  b.add(resource_);
-  b.add(scope_);
+  // OTLP bodies and span names are plain messages, not templates; no exception field.
+  b.add_all({level, {}, message_, {}, trace_id_, span_id_, parent_id_, span_kind, properties, resource_, scope_});
   if (b.size() > storage::max_record_bytes) {
     b.abandon();
     out.offsets.pop_back();

@@ -178,17 +178,8 @@ decode_status raw_json_decoder::decode_event(od::value v, storage::record_batch&
   b.timestamp(timestamp);
   b.event_type(event_type);
   b.flags(explicit_type ? uint32_t{storage::explicit_event_type} : 0u);
-  b.add(level);
-  b.add(tmpl);
-  b.add(message);
-  b.add(exception);
-  b.add(trace_id_);
-  b.add(span_id_);
-  b.add({}); // parent id
-  b.add({}); // span kind
-  b.add(properties);
-  b.add({}); // resource
-  b.add({}); // scope
+  // No parent id, span kind, resource or scope in this format.
+  b.add_all({level, tmpl, message, exception, trace_id_, span_id_, {}, {}, properties, {}, {}});
   if (b.size() > storage::max_record_bytes) {
     b.abandon();
     out.offsets.pop_back();

@@ -210,6 +210,28 @@ TEST_CASE_FIXTURE(clef_fixture, "names and strings copy alike whether or not the
   CHECK(at(batch.size() - 1).get(field::properties) == R"({"k":"v w","o":{"a b":"c"}})");
 }
 
+TEST_CASE_FIXTURE(clef_fixture, "numbers keep their text or are rejected, on either side of the plain-number limits") {
+  // Short plain numbers are checked by the decoder itself, the rest by
+  // simdjson: both must accept and reject the same texts.
+  const std::vector<const char*> kept = {"123456789012345678", "1234567890123456789", "-0", "0.5",
+                                         "12345678901234567.5", "123456789012345678.5", "1e5",
+                                         "18446744073709551615", "-12.50"};
+  const std::vector<const char*> rejected = {"01", "1.", "-", "1e400", "-01", "1.5.5",
+                                             "99999999999999999999999", "0x1", "1.5e", "1.a"};
+  for (const char* n : kept) {
+    CAPTURE(n);
+    batch.clear();
+    REQUIRE_FALSE(decode(std::string("{\"@t\":\"2024-01-01T00:00:00Z\",\"n\":") + n + "}"));
+    CHECK(at(0).get(field::properties) == std::string("{\"n\":") + n + "}");
+  }
+  for (const char* n : rejected) {
+    CAPTURE(n);
+    auto err = decode(std::string("{\"@t\":\"2024-01-01T00:00:00Z\",\"n\":[") + n + "]}");
+    REQUIRE(err);
+    CHECK(err->rfind("line 1: invalid JSON", 0) == 0);
+  }
+}
+
 TEST_CASE_FIXTURE(clef_fixture, "templates repeated over many events render and hash like the first time") {
   // More distinct templates than the decoder's cache holds, each seen several
   // times, interleaved, plus one too long to cache.
