@@ -4,6 +4,7 @@
 #include "storage/block_varint.hpp"
 #include "storage/message_holes.hpp"
 #include "storage/property_columns.hpp"
+#include "storage/value_numbering.hpp"
 
 #include <zstd.h>
 
@@ -124,11 +125,13 @@ struct block_encoder::impl {
   int level;
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   std::array<std::string, block_column_count> columns;
-  template_shape shape;
+  /// Shapes of the block's templates by their distinct number: a block
+  /// interleaves a few templates, and parsing each event's anew showed.
+  std::vector<template_shape> shapes;
   std::string holes;
   std::string scratch;
   property_encoder props;
-  std::array<std::unordered_map<std::string_view, uint32_t>, field_count> distinct; ///< repeating fields
+  std::array<value_numbering<8>, field_count> distinct; ///< repeating fields' non-empty values
 
   ~impl() { ZSTD_freeCCtx(cctx); }
 };
@@ -150,7 +153,6 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
   int64_t prev_ts = 0;
   uint64_t prev_id = 0;
   uint64_t records_bytes = 0;
-  std::string_view shape_of; // the template impl_->shape was parsed from
   for (const auto& r : records) {
     records_bytes += r.bytes().size();
     int64_t ts = r.timestamp();
@@ -168,13 +170,19 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
     holes.clear();
     auto mt = r.get(field::message_template);
     bool derived = false;
+    std::pair<uint32_t, bool> mt_number{0, false};
+    static_assert(is_repeating_field(written_version, template_index));
     if (!mt.empty()) {
-      if (mt.data() != shape_of.data() || mt != shape_of) {
-        impl_->shape.parse(mt);
-        shape_of = mt;
+      mt_number = impl_->distinct[template_index].number(mt);
+      auto& shapes = impl_->shapes;
+      if (mt_number.second) {
+        // Views into this record, which outlives the encode.
+        if (shapes.size() <= mt_number.first)
+          shapes.resize(mt_number.first + 1);
+        shapes[mt_number.first].parse(mt);
       }
       property_source source{props, impl_->props.last_members(), shredded};
-      derived = encode_holes(r.get(field::message), impl_->shape, source, holes, impl_->scratch);
+      derived = encode_holes(r.get(field::message), shapes[mt_number.first], source, holes, impl_->scratch);
     }
     uint8_t shape = (r.is_span() ? shape_span : 0) | (derived ? shape_derived : 0) | (shredded ? shape_shredded : 0);
     cols[col_shape].push_back(static_cast<char>(shape));
@@ -190,9 +198,9 @@ status block_encoder::encode(std::span<const record_view> records, std::string& 
       auto v = f == message_index && derived ? std::string_view{holes} : r.get(static_cast<field>(f));
       if (is_repeating_field(written_version, f)) {
         if (!v.empty()) {
-          auto [it, added] = impl_->distinct[f].try_emplace(v, static_cast<uint32_t>(impl_->distinct[f].size()));
+          auto [number, added] = f == template_index ? mt_number : impl_->distinct[f].number(v);
           if (!added) {
-            put_varint(cols[col_lengths + f], 2 * uint64_t(it->second) + 1);
+            put_varint(cols[col_lengths + f], 2 * uint64_t(number) + 1);
             continue;
           }
         }

@@ -33,16 +33,16 @@ bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 /// Appends one value to a key's stream, in the most compact exact form.
 /// `seen` numbers the key's distinct strings in order of first appearance.
 /// Returns false for a string the key already had in this block.
-bool encode_value(std::string_view v, std::string& out, std::unordered_map<std::string_view, uint32_t>& seen) {
+bool encode_value(std::string_view v, std::string& out, value_numbering<2>& seen) {
   if (v.size() >= 2 && v.front() == '"') {
     auto body = v.substr(1, v.size() - 2);
-    auto [it, added] = seen.try_emplace(body, static_cast<uint32_t>(seen.size()));
+    auto [number, added] = seen.number(body);
     if (added) {
       out.push_back(char(tag_string));
       put_string(out, body);
     } else {
       out.push_back(char(tag_string_ref));
-      put_varint(out, it->second);
+      put_varint(out, number);
     }
     return added;
   }
@@ -139,6 +139,9 @@ size_t render_decimal(const stored_value& v, char* out) {
 void property_encoder::clear() {
   key_index_.clear();
   keys_.clear();
+  next_keys_.clear();
+  next_keys_.push_back(successors{}); // "first member", until keys are added
+  recent_layout_count_ = 0;
   for (auto& s : streams_)
     s.clear();
   for (auto& m : strings_)
@@ -160,26 +163,65 @@ bool property_encoder::add(std::string_view obj) {
   scratch_.clear();
   news_.clear();
   put_varint(scratch_, members_.size());
+  uint32_t prev = no_key;
   for (auto [k, v] : members_) {
-    auto [it, added] = key_index_.try_emplace(k, static_cast<uint32_t>(keys_.size()));
+    auto [key, added] = key_number(k, prev);
+    prev = key;
     uint8_t news = added ? new_key : 0;
-    if (added) {
-      keys_.push_back(k);
-      if (streams_.size() < keys_.size()) {
-        streams_.emplace_back();
-        strings_.emplace_back();
-      }
-    }
-    put_varint(scratch_, it->second);
-    if (encode_value(v, streams_[it->second], strings_[it->second]))
+    put_varint(scratch_, key);
+    if (encode_value(v, streams_[key], strings_[key]))
       news |= new_value;
     news_.push_back(news);
   }
+  // 3. The layout's number: one of the last few, or from the map.
+  for (size_t i = 0; i < recent_layout_count_; ++i)
+    if (*layouts_[recent_layouts_[i]] == scratch_) {
+      put_varint(layout_col_, recent_layouts_[i]);
+      return true;
+    }
   auto [it, added] = layout_index_.try_emplace(scratch_, static_cast<uint32_t>(layouts_.size()));
   if (added)
     layouts_.push_back(&it->first); // node-based map: the key's address is stable
+  if (recent_layout_count_ < recent_layouts_.size())
+    ++recent_layout_count_;
+  std::copy_backward(recent_layouts_.begin(), recent_layouts_.begin() + recent_layout_count_ - 1,
+                     recent_layouts_.begin() + recent_layout_count_);
+  recent_layouts_[0] = it->second;
   put_varint(layout_col_, it->second);
   return true;
+}
+
+std::pair<uint32_t, bool> property_encoder::key_number(std::string_view k, uint32_t after) {
+  // next_keys_ holds one entry per key plus, last, the "first member" one.
+  const size_t from = after == no_key ? next_keys_.size() - 1 : after;
+  successors& s = next_keys_[from];
+  for (uint8_t i = 0; i < s.count; ++i) {
+    uint32_t cand = s.keys[i];
+    if (keys_[cand] == k) {
+      // Most recent first, so the usual successor is found at once.
+      std::copy_backward(s.keys.begin(), s.keys.begin() + i, s.keys.begin() + i + 1);
+      s.keys[0] = cand;
+      return {cand, false};
+    }
+  }
+  auto [it, added] = key_index_.try_emplace(k, static_cast<uint32_t>(keys_.size()));
+  const uint32_t key = it->second;
+  if (added) {
+    keys_.push_back(k);
+    if (streams_.size() < keys_.size()) {
+      streams_.emplace_back();
+      strings_.emplace_back();
+    }
+    // The new key's entry goes before the trailing "first member" one.
+    next_keys_.insert(next_keys_.end() - 1, successors{});
+  }
+  // Record it as the newest successor (next_keys_ may have grown: re-index).
+  successors& t = next_keys_[after == no_key ? next_keys_.size() - 1 : after];
+  uint8_t n = t.count < successor_ways ? uint8_t(t.count + 1) : uint8_t(successor_ways);
+  std::copy_backward(t.keys.begin(), t.keys.begin() + n - 1, t.keys.begin() + n);
+  t.keys[0] = key;
+  t.count = n;
+  return {key, added};
 }
 
 void property_encoder::finish(std::string& layout, std::string& dict, std::string& values) const {

@@ -31,7 +31,9 @@
 /// column, so every object round-trips byte for byte.
 #include "storage/block_varint.hpp"
 #include "storage/json_scan.hpp"
+#include "storage/value_numbering.hpp"
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -81,13 +83,30 @@ public:
   void finish(std::string& layout, std::string& dict, std::string& values) const;
 
 private:
+  /// The index of key `k` (added if new): `after` is the previous member's
+  /// key index (no_key for the first), whose recorded successors are
+  /// checked before the map.
+  std::pair<uint32_t, bool> key_number(std::string_view k, uint32_t after);
+
+  static constexpr uint32_t no_key = UINT32_MAX;
+  /// Successors remembered per key: objects of a few shapes interleave, so
+  /// a name is followed by one of a few names.
+  static constexpr size_t successor_ways = 4;
+  struct successors {
+    std::array<uint32_t, successor_ways> keys; ///< most recent first
+    uint8_t count = 0;
+  };
+
   std::unordered_map<std::string_view, uint32_t> key_index_;
   std::vector<std::string_view> keys_;
+  std::vector<successors> next_keys_; ///< per key; [keys_.size()] for "first member"
   std::vector<std::string> streams_; ///< per key; reused across blocks
   /// Per key: its distinct string values, numbered in order of appearance.
-  std::vector<std::unordered_map<std::string_view, uint32_t>> strings_;
+  std::vector<value_numbering<2>> strings_;
   std::unordered_map<std::string, uint32_t> layout_index_;
   std::vector<const std::string*> layouts_; ///< layout bytes in index order
+  std::array<uint32_t, 4> recent_layouts_{}; ///< checked before layout_index_
+  size_t recent_layout_count_ = 0;
   std::string layout_col_;
   std::string scratch_;
   std::vector<json_member> members_;

@@ -6,6 +6,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -456,6 +457,39 @@ TEST_CASE_FIXTURE(codec_fixture, "a CBK3 block written before format 4 still dec
     CHECK(cols.values(field::level)[cols.codes(field::level)[i]] == views[i].get(field::level));
     CHECK(cols.timestamps()[i] == views[i].timestamp());
   }  check_messages(value);
+}
+
+TEST_CASE_FIXTURE(codec_fixture, "many interleaved name orders, strings and repeating values round-trip") {
+  // More name orders than the encoder remembers successors per name, more
+  // distinct levels/templates/exceptions than its recent-value fronts hold,
+  // and strings from pools small (hits) and large (misses): every number
+  // the fronts hand out must match what the maps would.
+  std::mt19937_64 rng{11};
+  const std::vector<std::string> names = {"A", "B", "Cc", "Dd", "E", "Ff", "G", "Hh", "I", "Jj", "K", "Ll"};
+  for (int i = 0; i < 4000; ++i) {
+    event_spec e;
+    e.ts = 1'700'000'000'000'000'000 + i;
+    int shape = int(rng() % 12);
+    e.mt = "T" + std::to_string(shape) + " {A}";
+    e.message = "T" + std::to_string(shape) + " x";
+    e.level = "L" + std::to_string(rng() % 20);
+    if (rng() % 2)
+      e.exception = std::string(200, 'x') + std::to_string(rng() % 15);
+    std::vector<std::string> order = names;
+    std::shuffle(order.begin(), order.begin() + 4, std::mt19937_64{uint64_t(shape)});
+    size_t count = 1 + size_t(shape) % names.size();
+    std::string props = "{";
+    for (size_t k = 0; k < count; ++k) {
+      if (k)
+        props += ',';
+      uint64_t pool = k % 2 ? 3 : 5000;
+      props += "\"" + order[k] + "\":\"v" + std::to_string(rng() % pool) + "\"";
+    }
+    e.properties = props + "}";
+    add_event(batch, e);
+  }
+  patch_ids(1);
+  check_round_trip();
 }
 
 TEST_CASE_FIXTURE(codec_fixture, "shredded properties store repeated names and values once") {
