@@ -4,7 +4,7 @@
 
 namespace cairn::query {
 
-std::shared_ptr<const std::string> memo_cache::get(const std::string& key) {
+std::shared_ptr<const std::pmr::string> memo_cache::get(const std::string& key) {
   std::lock_guard lock{mutex_};
   auto it = index_.find(std::string_view{key});
   if (it == index_.end()) {
@@ -16,13 +16,9 @@ std::shared_ptr<const std::string> memo_cache::get(const std::string& key) {
   return it->second->value;
 }
 
-void memo_cache::put(const std::string& key, std::string value) {
-  // The bound is on memory held, so charge the value's capacity: a partial
-  // serialized by appending can hold up to twice its size. Shrink a value
-  // with much slack first (outside the lock) rather than keep it.
-  if (value.capacity() > value.size() + value.size() / 8)
-    value.shrink_to_fit();
-  const size_t charge = key.size() + value.capacity() + entry_overhead;
+void memo_cache::put(const std::string& key, std::string_view value) {
+  // Keys and values are copied into the pool at their exact sizes.
+  const size_t charge = key.size() + value.size() + entry_overhead;
   std::lock_guard lock{mutex_};
   if (capacity_ == 0 || charge > capacity_ / 8) {
     ++counters_.rejected;
@@ -40,7 +36,10 @@ void memo_cache::put(const std::string& key, std::string value) {
   }
   // 2. Make room, then insert at the front.
   evict_to(capacity_ - charge);
-  lru_.push_front(entry{key, std::make_shared<const std::string>(std::move(value)), charge});
+  std::pmr::polymorphic_allocator<std::pmr::string> alloc{&pool_};
+  lru_.push_front(entry{std::pmr::string{key, &pool_},
+                        std::allocate_shared<std::pmr::string>(alloc, value.data(), value.size()),
+                        charge});
   index_.emplace(std::string_view{lru_.front().key}, lru_.begin());
   counters_.bytes += charge;
   ++counters_.entries;
