@@ -11,50 +11,11 @@
 #     drops it and gives each of its shards a third copy on the live nodes,
 #     reporting what moved; they then store exactly their new shards.
 source "$(dirname "$0")/lib.bash"
-TICK=200
-LEASE=2000
+source "$(dirname "$0")/lib_sharded.bash"
 EVENTS=24000
-SHARDS=12
-start_pg_metastore
-psql_q() { psql "$CAIRN_TEST_PG" -Atc "$1"; }
-
-declare -A CPORT
-for n in 1 2 3 4; do CPORT[$n]=$(free_port); done
-peers_of() { # N: the cluster ports of the other three nodes
-  local out="" m
-  for m in 1 2 3 4; do [ "$m" != "$1" ] && out="$out${out:+,}127.0.0.1:${CPORT[$m]}"; done
-  echo "$out"
-}
-configure() { # N SHARD_ID: a node with its cluster port and the other nodes as peers
-  local n=$1 s="$WORK/n$1"
-  setup_node "$n"
-  "$CAIRN_BIN" node setup --storage "$s" --cluster-listen "127.0.0.1:${CPORT[$n]}" \
-    --peer-cluster "$(peers_of "$n")" --node-name "s$n" --shard-id "$2" \
-    -k "shard-test-key-0123456789abcdef" >/dev/null
-  "$CAIRN_BIN" config set --storage "$s" -k cluster.replication -v 3
-  "$CAIRN_BIN" config set --storage "$s" -k cluster.shards -v "$SHARDS"
-  "$CAIRN_BIN" config set --storage "$s" -k storage.indexIntervalMs -v 200
-  "$CAIRN_BIN" config set --storage "$s" -k query.shareTimeoutMs -v 2000
-}
-for n in 1 2 3 4; do configure "$n" "holder-$n"; done
-for n in 1 2 3 4; do launch "$n"; done
-
-leader=""
-for _ in $(seq 1 400); do
-  for n in 1 2 3 4; do [ "$(role_of "$n")" = leader ] && leader=$n; done
-  [ -n "$leader" ] && grep -q "replication: 3 authenticated peer" "$WORK/n$leader.log" && break
-  sleep 0.05
-done
-[ -n "$leader" ] || fail "no leader"
-echo "leader: s$leader"
-
-for _ in $(seq 1 200); do
-  [ "$(psql_q "select count(*) from shard_replicas")" = $((SHARDS * 3)) ] && break
-  sleep 0.1
-done
-[ "$(psql_q "select count(*) from shard_replicas")" = $((SHARDS * 3)) ] ||
-  fail "placement has $(psql_q "select count(*) from shard_replicas") rows, want $((SHARDS * 3))"
-echo "placement: $(psql_q "select holder, count(*) from shard_replicas group by holder order by holder" | tr '\n' ' ')"
+NODE_PREFIX=s
+CLUSTER_KEY=shard-test-key-0123456789abcdef
+start_sharded_cluster
 
 python3 - "$WORK/events" "$EVENTS" <<'PY'
 import sys, time, datetime

@@ -1,9 +1,12 @@
 # Four-node sharded cluster fixture shared by tests/integration/
-# distributed_search.sh and bench/cluster/search_latency.sh (source lib.bash
-# first): PostgreSQL metastore, cluster.replication=3, cluster.shards=12,
-# EVENTS events ingested on the first leader and replicated, then that
-# leader SIGKILLed so the new one lacks some shards below its activation
-# position, and LATER more events ingested there.
+# distributed_search.sh, cluster_shards.sh, replication_shard_quorum.sh and
+# bench/cluster/search_latency.sh (source lib.bash first): PostgreSQL
+# metastore, cluster.replication=3, cluster.shards=12; for the search
+# scenarios EVENTS events ingested on the first leader and replicated, then
+# that leader SIGKILLed so the new one lacks some shards below its
+# activation position, and LATER more events ingested there.
+# Set before start_sharded_cluster: NODE_PREFIX (node names, default d),
+# CLUSTER_KEY, SHARDED_CONFIG (extra "key=value" settings for every node).
 TICK=200
 LEASE=2000
 SHARDS=12
@@ -21,25 +24,36 @@ peers_of() {
 FROZEN=()
 thaw_all() { for p in "${FROZEN[@]:-}"; do [ -n "$p" ] && kill -CONT "$p" 2>/dev/null || true; done; }
 
-# start_sharded_cluster: starts PostgreSQL and nodes d1..d4, waits for a
+NODE_PREFIX=d
+CLUSTER_KEY=search-test-key-0123456789abcdef
+SHARDED_CONFIG=()
+
+# configure_sharded_node N SHARD_ID: node N's storage, cluster port, the
+# other three nodes as peers, shard settings.
+configure_sharded_node() {
+  local n=$1 s="$WORK/n$1" kv
+  setup_node "$n"
+  "$CAIRN_BIN" node setup --storage "$s" --cluster-listen "127.0.0.1:${CPORT[$n]}" \
+    --peer-cluster "$(peers_of "$n")" --node-name "$NODE_PREFIX$n" --shard-id "$2" \
+    -k "$CLUSTER_KEY" >/dev/null
+  "$CAIRN_BIN" config set --storage "$s" -k cluster.replication -v 3
+  "$CAIRN_BIN" config set --storage "$s" -k cluster.shards -v "$SHARDS"
+  "$CAIRN_BIN" config set --storage "$s" -k storage.indexIntervalMs -v 200
+  "$CAIRN_BIN" config set --storage "$s" -k query.shareTimeoutMs -v 2000
+  for kv in "${SHARDED_CONFIG[@]}"; do
+    "$CAIRN_BIN" config set --storage "$s" -k "${kv%%=*}" -v "${kv#*=}"
+  done
+}
+
+# start_sharded_cluster: starts PostgreSQL and nodes 1..4, waits for a
 # leader with three authenticated peers and the whole placement recorded;
 # sets `leader`.
 start_sharded_cluster() {
-  local n s
+  local n
   start_pg_metastore
   declare -gA CPORT
   for n in 1 2 3 4; do CPORT[$n]=$(free_port); done
-  for n in 1 2 3 4; do
-    s="$WORK/n$n"
-    setup_node "$n"
-    "$CAIRN_BIN" node setup --storage "$s" --cluster-listen "127.0.0.1:${CPORT[$n]}" \
-      --peer-cluster "$(peers_of "$n")" --node-name "d$n" --shard-id "holder-$n" \
-      -k "search-test-key-0123456789abcdef" >/dev/null
-    "$CAIRN_BIN" config set --storage "$s" -k cluster.replication -v 3
-    "$CAIRN_BIN" config set --storage "$s" -k cluster.shards -v "$SHARDS"
-    "$CAIRN_BIN" config set --storage "$s" -k storage.indexIntervalMs -v 200
-    "$CAIRN_BIN" config set --storage "$s" -k query.shareTimeoutMs -v 2000
-  done
+  for n in 1 2 3 4; do configure_sharded_node "$n" "holder-$n"; done
   for n in 1 2 3 4; do launch "$n"; done
   trap 'thaw_all; "$CAIRN_SOURCE_DIR/tools/pg-test-server.sh" stop "$PG_DIR" >/dev/null 2>&1 || true; cleanup' EXIT
 
@@ -55,7 +69,7 @@ start_sharded_cluster() {
     sleep 0.1
   done
   [ "$(psql_q "select count(*) from shard_replicas")" = $((SHARDS * 3)) ] || fail "placement incomplete"
-  echo "leader: d$leader; placement: $(psql_q "select holder, count(*) from shard_replicas group by holder order by holder" | tr '\n' ' ')"
+  echo "leader: $NODE_PREFIX$leader; placement: $(psql_q "select holder, count(*) from shard_replicas group by holder order by holder" | tr '\n' ' ')"
 }
 
 # gen_events FILE FIRST COUNT: events with distinct timestamps (an hour ago,

@@ -14,49 +14,11 @@
 #     distributed count per batch: no node holds every shard).
 source "$(dirname "$0")/lib.bash"
 LOADER="${CAIRN_SOURCE_DIR:?}/tests/clients/kill_load.mjs"
-TICK=200
-LEASE=2000
-SHARDS=12
-start_pg_metastore
-psql_q() { psql "$CAIRN_TEST_PG" -Atc "$1"; }
-
-declare -A CPORT
-for n in 1 2 3 4; do CPORT[$n]=$(free_port); done
-peers_of() {
-  local out="" m
-  for m in 1 2 3 4; do [ "$m" != "$1" ] && out="$out${out:+,}127.0.0.1:${CPORT[$m]}"; done
-  echo "$out"
-}
-for n in 1 2 3 4; do
-  s="$WORK/n$n"
-  setup_node "$n"
-  "$CAIRN_BIN" node setup --storage "$s" --cluster-listen "127.0.0.1:${CPORT[$n]}" \
-    --peer-cluster "$(peers_of "$n")" --node-name "q$n" --shard-id "holder-$n" \
-    -k "quorum-test-key-0123456789abcdef" >/dev/null
-  "$CAIRN_BIN" config set --storage "$s" -k cluster.replication -v 3
-  "$CAIRN_BIN" config set --storage "$s" -k cluster.shards -v "$SHARDS"
-  "$CAIRN_BIN" config set --storage "$s" -k ingest.ack -v quorum
-  "$CAIRN_BIN" config set --storage "$s" -k storage.indexIntervalMs -v 200
-  "$CAIRN_BIN" config set --storage "$s" -k query.shareTimeoutMs -v 2000
-done
-for n in 1 2 3 4; do launch "$n"; done
-FROZEN=()
-thaw_all() { for p in "${FROZEN[@]:-}"; do [ -n "$p" ] && kill -CONT "$p" 2>/dev/null || true; done; }
-trap 'thaw_all; "$CAIRN_SOURCE_DIR/tools/pg-test-server.sh" stop "$PG_DIR" >/dev/null 2>&1 || true; cleanup' EXIT
-
-leader=""
-for _ in $(seq 1 400); do
-  for n in 1 2 3 4; do [ "$(role_of "$n")" = leader ] && leader=$n; done
-  [ -n "$leader" ] && grep -q "replication: 3 authenticated peer" "$WORK/n$leader.log" && break
-  sleep 0.05
-done
-[ -n "$leader" ] || fail "no leader"
-for _ in $(seq 1 200); do
-  [ "$(psql_q "select count(*) from shard_replicas")" = $((SHARDS * 3)) ] && break
-  sleep 0.1
-done
-[ "$(psql_q "select count(*) from shard_replicas")" = $((SHARDS * 3)) ] || fail "placement incomplete"
-echo "leader: q$leader; placement: $(psql_q "select holder, count(*) from shard_replicas group by holder order by holder" | tr '\n' ' ')"
+source "$(dirname "$0")/lib_sharded.bash"
+NODE_PREFIX=q
+CLUSTER_KEY=quorum-test-key-0123456789abcdef
+SHARDED_CONFIG=(ingest.ack=quorum)
+start_sharded_cluster
 
 holders_of() { psql_q "select holder from shard_replicas where shard = $1 order by holder" | sed 's/holder-//' | tr '\n' ' '; }
 # S: a shard the leader holds; X, Y its other holders; Z the fourth node.

@@ -36,6 +36,25 @@ struct socket_pair {
   }
 };
 
+/// A server and a client session over one socket pair (not handshaken yet),
+/// freed before the sockets close.
+struct tls_session {
+  socket_pair sockets;
+  SSL* server;
+  SSL* client;
+  tls_session(SSL_CTX* server_ctx, SSL_CTX* client_ctx)
+    : server(SSL_new(server_ctx)), client(SSL_new(client_ctx)) {
+    SSL_set_fd(server, sockets.fd[0]);
+    SSL_set_fd(client, sockets.fd[1]);
+  }
+  ~tls_session() {
+    SSL_free(server);
+    SSL_free(client);
+  }
+  tls_session(const tls_session&) = delete;
+  tls_session& operator=(const tls_session&) = delete;
+};
+
 /// A server context with a fresh self-signed EC certificate, and a client
 /// context that does not verify it: what matters here is the I/O, not trust.
 struct tls_guard_fixture {
@@ -69,14 +88,14 @@ struct tls_guard_fixture {
     set_handshake_deadline(default_handshake_deadline);
   }
 
-  /// Runs both handshakes to completion (bounded).
-  void handshake(SSL* server, SSL* client) {
+  /// Runs both handshakes of `s` to completion (bounded).
+  void handshake(tls_session& s) {
     int server_done = 0, client_done = 0;
     for (int i = 0; i < 1000 && (server_done != 1 || client_done != 1); ++i) {
       if (client_done != 1)
-        client_done = SSL_connect(client);
+        client_done = SSL_connect(s.client);
       if (server_done != 1)
-        server_done = SSL_accept(server);
+        server_done = SSL_accept(s.server);
     }
     REQUIRE(server_done == 1);
     REQUIRE(client_done == 1);
@@ -95,12 +114,9 @@ TEST_CASE_FIXTURE(tls_guard_fixture,
                   "a failed handshake on this thread leaves a healthy session's would-block a "
                   "would-block") {
   // A healthy session, idle: reading finds nothing.
-  socket_pair healthy;
-  auto* server = SSL_new(server_ctx);
-  auto* client = SSL_new(client_ctx);
-  SSL_set_fd(server, healthy.fd[0]);
-  SSL_set_fd(client, healthy.fd[1]);
-  handshake(server, client);
+  tls_session healthy{server_ctx, client_ctx};
+  handshake(healthy);
+  SSL* server = healthy.server;
 
   // Another connection sends garbage instead of a ClientHello: its accept
   // fails and OpenSSL queues the reason on this thread (as caf_openssl,
@@ -122,11 +138,9 @@ TEST_CASE_FIXTURE(tls_guard_fixture,
   CHECK(SSL_get_error(server, n) == SSL_ERROR_WANT_READ);
 
   // And it still carries data both ways.
-  REQUIRE(SSL_write(client, "ping", 4) == 4);
+  REQUIRE(SSL_write(healthy.client, "ping", 4) == 4);
   CHECK(SSL_read(server, buf, sizeof buf) == 4);
   SSL_free(victim);
-  SSL_free(server);
-  SSL_free(client);
 }
 
 TEST_CASE_FIXTURE(tls_guard_fixture, "a server handshake that never completes fails at its deadline") {
@@ -146,21 +160,15 @@ TEST_CASE_FIXTURE(tls_guard_fixture, "a server handshake that never completes fa
 
 TEST_CASE_FIXTURE(tls_guard_fixture, "a handshake completed within the deadline is unaffected") {
   set_handshake_deadline(std::chrono::milliseconds{100});
-  socket_pair pair;
-  auto* server = SSL_new(server_ctx);
-  auto* client = SSL_new(client_ctx);
-  SSL_set_fd(server, pair.fd[0]);
-  SSL_set_fd(client, pair.fd[1]);
-  handshake(server, client);
+  tls_session session{server_ctx, client_ctx};
+  handshake(session);
   // Long after the deadline, the established session reads and writes.
   std::this_thread::sleep_for(std::chrono::milliseconds{150});
   char buf[8];
-  REQUIRE(SSL_write(client, "pong", 4) == 4);
-  CHECK(SSL_read(server, buf, sizeof buf) == 4);
-  REQUIRE(SSL_write(server, "ok", 2) == 2);
-  CHECK(SSL_read(client, buf, sizeof buf) == 2);
-  SSL_free(server);
-  SSL_free(client);
+  REQUIRE(SSL_write(session.client, "pong", 4) == 4);
+  CHECK(SSL_read(session.server, buf, sizeof buf) == 4);
+  REQUIRE(SSL_write(session.server, "ok", 2) == 2);
+  CHECK(SSL_read(session.client, buf, sizeof buf) == 2);
 }
 
 } // TEST_SUITE
