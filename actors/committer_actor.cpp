@@ -678,7 +678,7 @@ void answer_group(std::vector<pending_ingest>& group, const commit_result& r) {
     if (r.ok)
       mine.first_id = next_first;
     next_first += p.batch.size();
-    p.promise.deliver(std::move(mine));
+    p.answer(std::move(mine));
   }
 }
 
@@ -772,6 +772,32 @@ void commit_pending(self_ptr self) {
                     [waiting](const commit_result& res) { answer_group(waiting->requests, res); });
 }
 
+/// The answer to an ingest request with no events: what a commit would say.
+commit_result empty_batch_answer(self_ptr self) {
+  auto& st = self->state;
+  commit_result r;
+  r.ok = st.active && steady_ns() <= st.lease_valid_until_steady_ns;
+  if (!r.ok) {
+    r.http_status = 503;
+    r.error = "this node cannot accept ingest now; retry shortly";
+  }
+  return r;
+}
+
+/// Adds a request to the next group commit: the `flush` message sent when
+/// the group opens lands behind every request already in the mailbox.
+void queue_ingest(self_ptr self, pending_ingest request) {
+  auto& st = self->state;
+  st.pending_bytes += request.batch.bytes.size();
+  st.pending.push_back(std::move(request));
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+  if (st.pending_bytes >= group_max_bytes)
+    commit_pending(self);
+}
+
 } // namespace
 
 caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_store> store,
@@ -786,26 +812,17 @@ caf::behavior committer_actor(self_ptr self, std::shared_ptr<storage::event_stor
   publish_stored(*st0.store);
   return {
     [=](ingest_atom, storage::record_batch& batch) -> caf::result<commit_result> {
-      auto& st = self->state;
-      if (batch.empty()) { // nothing to store: answer as a commit would
-        commit_result r;
-        r.ok = st.active && steady_ns() <= st.lease_valid_until_steady_ns;
-        if (!r.ok) {
-          r.http_status = 503;
-          r.error = "this node cannot accept ingest now; retry shortly";
-        }
-        return r;
-      }
+      if (batch.empty())
+        return empty_batch_answer(self);
       auto rp = self->make_response_promise<commit_result>();
-      st.pending_bytes += batch.bytes.size();
-      st.pending.push_back(pending_ingest{std::move(batch), rp});
-      if (!st.flush_scheduled) {
-        st.flush_scheduled = true;
-        self->send(self, flush_atom::value);
-      }
-      if (st.pending_bytes >= group_max_bytes)
-        commit_pending(self);
+      queue_ingest(self, pending_ingest{std::move(batch), rp, nullptr});
       return rp;
+    },
+    // The HTTP routes' ingest: answered through the waiter, no reply message.
+    [=](ingest_atom, storage::record_batch& batch, commit_waiter_ptr& waiter) {
+      if (batch.empty())
+        return waiter->answer(empty_batch_answer(self));
+      queue_ingest(self, pending_ingest{std::move(batch), {}, std::move(waiter)});
     },
     [=](flush_atom) {
       self->state.flush_scheduled = false;

@@ -13,6 +13,7 @@
 /// LMDB allows one write transaction at a time, so serializing commits and
 /// index passes in one actor costs nothing and keeps the store single-writer.
 /// Runs detached: fsync and activation pulls block.
+#include "actors/commit_waiter.hpp"
 #include "actors/messages.hpp"
 #include "actors/replication_lag.hpp"
 #include "actors/shards.hpp"
@@ -34,10 +35,20 @@ struct committer_options {
   std::chrono::milliseconds replication_timeout{5000};
 };
 
-/// One ingest request waiting for the next group commit.
+/// One ingest request waiting for the next group commit. Answered through
+/// `waiter` if it came directly from an HTTP route (actors/commit_waiter.hpp),
+/// else through the response promise of its CAF request.
 struct pending_ingest {
   storage::record_batch batch;
   caf::typed_response_promise<commit_result> promise;
+  commit_waiter_ptr waiter;
+
+  void answer(commit_result r) {
+    if (waiter)
+      waiter->answer(r);
+    else
+      promise.deliver(std::move(r));
+  }
 };
 
 struct committer_state {

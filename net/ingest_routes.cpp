@@ -1,9 +1,9 @@
 /// Ingestion endpoints (SPEC.md §3): decode on the I/O thread with a
 /// thread-local decoder (one reused parser per thread), then hand the whole
 /// batch to the committer; the 201 goes out only after its durable commit.
+#include "actors/commit_waiter.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
-#include "net/actor_bridge.hpp"
 #include "net/auth.hpp"
 #include "net/key_settings.hpp"
 #include "net/decode/clef_decoder.hpp"
@@ -125,8 +125,10 @@ void ingest(const node_services& s, std::optional<ingest_format> fixed, request&
     };
     if (batch.empty()) // a level poll, or a request of blank lines
       return respond(make(http::status::created, ok_body));
-    ask(
-      *s.system, s.committer, std::chrono::milliseconds(30000),
+    // Straight to the committer, which answers on its own thread once the
+    // group holding this batch is durable (actors/commit_waiter.hpp): no
+    // helper actor, no request timeout; a 503 if the committer is gone.
+    auto waiter = std::make_shared<commit_waiter>(
       [=](const commit_result& r) {
         if (r.ok) {
           metrics::instance().ingest_requests++;
@@ -141,18 +143,8 @@ void ingest(const node_services& s, std::optional<ingest_format> fixed, request&
           res.set(http::field::retry_after, "1");
         metrics::instance().ingest_rejected++;
         respond(std::move(res));
-      },
-      [=](caf::error& err) {
-        request stub;
-        stub.version(version);
-        stub.keep_alive(keep_alive);
-        auto res = error_response(stub, http::status::service_unavailable,
-                                  "the ingest committer did not answer: " + to_string(err));
-        res.set(http::field::retry_after, "1");
-        metrics::instance().ingest_rejected++;
-        respond(std::move(res));
-      },
-      ingest_atom::value, std::move(batch));
+      });
+    caf::anon_send(s.committer, ingest_atom::value, std::move(batch), std::move(waiter));
 }
 
 handler make_ingest_handler(const node_services& s, std::optional<ingest_format> fixed) {
