@@ -85,6 +85,31 @@ public:
   static constexpr size_t entry_overhead = 320;
 
 private:
+  /// One pool for every thread, locked around each call. (A
+  /// synchronized_pool_resource keeps pools per allocating thread, and each
+  /// query's second scan thread is a new one: every query started a new
+  /// set of chunks.) Values may be released outside the cache's mutex, by a
+  /// reader holding one past its eviction, hence a lock of its own.
+  class locked_pool final : public std::pmr::memory_resource {
+  public:
+    explicit locked_pool(std::pmr::pool_options options) : pool_(options) {}
+
+  private:
+    void* do_allocate(size_t bytes, size_t align) override {
+      std::lock_guard lock{mutex_};
+      return pool_.allocate(bytes, align);
+    }
+    void do_deallocate(void* p, size_t bytes, size_t align) override {
+      std::lock_guard lock{mutex_};
+      pool_.deallocate(p, bytes, align);
+    }
+    bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
+      return this == &other;
+    }
+    std::mutex mutex_;
+    std::pmr::unsynchronized_pool_resource pool_;
+  };
+
   struct entry {
     std::pmr::string key;
     std::shared_ptr<const std::pmr::string> value;
@@ -96,12 +121,10 @@ private:
 
   const size_t capacity_;
   mutable std::mutex mutex_;
-  /// Declared before the containers: destroyed after them. Synchronized
-  /// because readers may drop the last reference to a value after its
-  /// entry was evicted, outside the mutex.
-  /// Chunks of at most 512 blocks: the spare room in each size class's
-  /// newest chunk stays small next to the charge.
-  std::pmr::synchronized_pool_resource pool_{std::pmr::pool_options{512, 0}};
+  /// Declared before the containers: destroyed after them. Chunks of at
+  /// most 512 blocks: the spare room in each size class's newest chunk
+  /// stays small next to the charge.
+  locked_pool pool_{std::pmr::pool_options{512, 0}};
   lru_list lru_{&pool_};
   std::pmr::unordered_map<std::string_view, lru_list::iterator> index_{&pool_}; ///< views into lru_ keys
   counters counters_;
