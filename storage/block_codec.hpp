@@ -102,8 +102,8 @@ inline constexpr size_t block_column_count = 6 + 2 * field_count + 3;
 /// Encodes record runs into block values, reusing its buffers between calls.
 class block_encoder {
 public:
-  /// @param zstd_level compression level (3 = zstd's default)
-  explicit block_encoder(int zstd_level = 3);
+  /// @param zstd_level compression level (store_options::zstd_level)
+  explicit block_encoder(int zstd_level = 1);
   ~block_encoder();
   block_encoder(const block_encoder&) = delete;
   block_encoder& operator=(const block_encoder&) = delete;

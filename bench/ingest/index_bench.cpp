@@ -11,13 +11,17 @@
 ///   g++ -std=c++20 -O2 -march=native -DSIMDJSON_THREADS_ENABLED=1 -I. bench/ingest/index_bench.cpp bench/ingest/payloads.cpp
 ///       BUILD/net/libcairn_decode.a BUILD/storage/libcairn_storage.a
 ///       -llmdb -lzstd -lsimdjson -lz -o /tmp/index_bench   (one line)
-/// Run: /tmp/index_bench [rounds=20] [dir=/tmp/cairn-index-bench]
+/// Run: /tmp/index_bench [rounds=20] [dir=/tmp/cairn-index-bench] [zstd level=3]
+/// It also prints the input's size compressed whole by `zstd -3` per body,
+/// the yardstick for the blocks' stored size (storage/README.md).
 #include "bench/ingest/payloads.hpp"
 #include "net/decode/clef_decoder.hpp"
 #include "net/decode/otlp_proto_decoder.hpp"
 #include "storage/block_codec.hpp"
 #include "storage/block_summary_codec.hpp"
 #include "storage/event_store.hpp"
+
+#include <zstd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -81,8 +85,21 @@ std::vector<std::vector<storage::record_view>> blocks_of(std::vector<storage::re
   return out;
 }
 
+/// Bytes per event of the bodies compressed one by one at zstd level 3.
+double zstd3_bytes_per_event(const std::vector<std::string>& in) {
+  size_t total = 0;
+  std::string out;
+  for (const auto& body : in) {
+    out.resize(ZSTD_compressBound(body.size()));
+    total += ZSTD_compress(out.data(), out.size(), body.data(), body.size(), 3);
+  }
+  return double(total) / double(in.size() * events_per_body);
+}
+
 void run(const char* format, std::vector<std::string> in, int rounds, const std::filesystem::path& dir,
-         bool (*decode)(std::string&, storage::record_batch&)) {
+         int zstd_level, bool (*decode)(std::string&, storage::record_batch&)) {
+  std::printf("%-5s %-22s %6.1f bytes per event (zstd -3 of the bodies %.1f)\n", format, "input",
+              double(in[0].size()) / events_per_body, zstd3_bytes_per_event(in));
   std::vector<storage::record_batch> batches;
   size_t events = size_t(bodies) * events_per_body * size_t(rounds);
   report(format, "decode", decode_all(in, batches, rounds, decode), events);
@@ -93,7 +110,7 @@ void run(const char* format, std::vector<std::string> in, int rounds, const std:
   size_t index_events = block_total * size_t(rounds);
   // Index-time stages on their own and together.
   storage::summary_builder summary;
-  storage::block_encoder encoder;
+  storage::block_encoder encoder{zstd_level};
   std::string value;
   size_t stored = 0;
   double t0 = cpu_seconds();
@@ -130,7 +147,9 @@ void run(const char* format, std::vector<std::string> in, int rounds, const std:
   report(format, "summary + encode", cpu_seconds() - t0, index_events);
   // The store: one durable append per request, index passes as the indexer runs them.
   std::filesystem::remove_all(dir);
-  auto store = storage::event_store::open(dir, storage::store_options{});
+  storage::store_options store_opts;
+  store_opts.zstd_level = zstd_level;
+  auto store = storage::event_store::open(dir, store_opts);
   if (!store) {
     std::fprintf(stderr, "open: %s\n", store.error().to_string().c_str());
     std::exit(1);
@@ -163,6 +182,7 @@ void run(const char* format, std::vector<std::string> in, int rounds, const std:
 int main(int argc, char** argv) {
   int rounds = argc > 1 ? std::atoi(argv[1]) : 20;
   std::filesystem::path dir = argc > 2 ? argv[2] : "/tmp/cairn-index-bench";
+  int zstd_level = argc > 3 ? std::atoi(argv[3]) : 3;
   int64_t base = 1'763'800'000'000'000'000;
   std::vector<std::string> clef, otlp;
   for (int i = 0; i < bodies; ++i) {
@@ -171,8 +191,8 @@ int main(int argc, char** argv) {
   }
   static decode::clef_decoder clef_dec;
   static decode::otlp_proto_decoder otlp_dec;
-  run("clef", clef, rounds, dir,
+  run("clef", clef, rounds, dir, zstd_level,
       [](std::string& body, storage::record_batch& out) { return !clef_dec.decode(body, out).has_value(); });
-  run("otlp", otlp, rounds, dir,
+  run("otlp", otlp, rounds, dir, zstd_level,
       [](std::string& body, storage::record_batch& out) { return !otlp_dec.decode_logs(body, out).has_value(); });
 }

@@ -194,6 +194,24 @@ TEST_CASE_FIXTURE(codec_fixture, "similar events compress well below their raw s
   CHECK(value.size() * 10 < batch.bytes.size());
 }
 
+TEST_CASE_FIXTURE(codec_fixture, "blocks written at zstd level 3 (before the default became 1) decode the same") {
+  batch = make_batch(4000, 1'700'000'000'000'000'000);
+  patch_ids(1);
+  make_views();
+  std::string at3, at1;
+  block_encoder old_default{3};
+  REQUIRE(old_default.encode(views, at3));
+  block_encoder new_default;
+  REQUIRE(new_default.encode(views, at1));
+  CHECK(at3 != at1); // the levels really differ on this data
+  record_batch from3, from1;
+  REQUIRE(decode_block(at3, from3));
+  REQUIRE(decode_block(at1, from1));
+  CHECK(from3.bytes == batch.bytes);
+  CHECK(from1.bytes == batch.bytes);
+  CHECK(from1.offsets == from3.offsets);
+}
+
 
 /// Property objects the shredder must restore exactly, including ones it
 /// has to leave verbatim.
