@@ -194,7 +194,9 @@ private:
     req_ = p.release(); // the header; the body is filled below
     auto& body = req_.body();
     body.swap(spare);
-    body.clear();
+    // Not cleared first: resize() zero-fills only what it adds (a clear()
+    // made it memset all ~370 KB per request, ~1% of the server's CPU), and
+    // every byte below `length` is overwritten below before the body is used.
     body.reserve(static_cast<size_t>(length) + body_padding_bytes);
     body.resize(static_cast<size_t>(length));
     // Bytes that arrived with the header.
