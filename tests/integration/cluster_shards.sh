@@ -94,13 +94,7 @@ kill -KILL "${PID[$y]}"
 wait "${PID[$y]}" 2>/dev/null || true
 z=5
 CPORT[5]=${CPORT[$y]} # the replacement takes the dead node's place, port included
-setup_node 5
-"$CAIRN_BIN" node setup --storage "$WORK/n5" --cluster-listen "127.0.0.1:${CPORT[5]}" \
-  --peer-cluster "$(peers_of "$y")" --node-name "s5" --shard-id "holder-$y" \
-  -k "shard-test-key-0123456789abcdef" >/dev/null
-"$CAIRN_BIN" config set --storage "$WORK/n5" -k cluster.replication -v 3
-"$CAIRN_BIN" config set --storage "$WORK/n5" -k cluster.shards -v "$SHARDS"
-"$CAIRN_BIN" config set --storage "$WORK/n5" -k storage.indexIntervalMs -v 200
+configure_sharded_node 5 "holder-$y" "$y"
 t0=$(date +%s%N)
 launch 5
 wait_holds 5 "holder-$y"

@@ -28,13 +28,14 @@ NODE_PREFIX=d
 CLUSTER_KEY=search-test-key-0123456789abcdef
 SHARDED_CONFIG=()
 
-# configure_sharded_node N SHARD_ID: node N's storage, cluster port, the
-# other three nodes as peers, shard settings.
+# configure_sharded_node N SHARD_ID [AS]: node N's storage, cluster port,
+# the other three nodes as peers (those of node AS for a replacement that
+# takes AS's place), shard settings.
 configure_sharded_node() {
   local n=$1 s="$WORK/n$1" kv
   setup_node "$n"
   "$CAIRN_BIN" node setup --storage "$s" --cluster-listen "127.0.0.1:${CPORT[$n]}" \
-    --peer-cluster "$(peers_of "$n")" --node-name "$NODE_PREFIX$n" --shard-id "$2" \
+    --peer-cluster "$(peers_of "${3:-$n}")" --node-name "$NODE_PREFIX$n" --shard-id "$2" \
     -k "$CLUSTER_KEY" >/dev/null
   "$CAIRN_BIN" config set --storage "$s" -k cluster.replication -v 3
   "$CAIRN_BIN" config set --storage "$s" -k cluster.shards -v "$SHARDS"
