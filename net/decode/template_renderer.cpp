@@ -400,17 +400,17 @@ void walk_template(std::string_view tmpl, template_visitor& visitor) {
   }
 }
 
+std::optional<std::string_view> find_property(std::span<const property_ref> props,
+                                              std::string_view name) {
+  for (const auto& p : props)
+    if (p.name == name)
+      return p.json;
+  return std::nullopt;
+}
+
 void render_template(std::string_view tmpl, std::span<const property_ref> props,
                      std::string& out) {
-  render(
-    tmpl,
-    [&](std::string_view name) -> std::optional<std::string_view> {
-      for (const auto& p : props)
-        if (p.name == name)
-          return p.json;
-      return std::nullopt;
-    },
-    out);
+  render(tmpl, [&](std::string_view name) { return find_property(props, name); }, out);
 }
 
 void render_template_json(std::string_view tmpl, std::string_view properties_json,

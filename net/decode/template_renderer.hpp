@@ -11,6 +11,7 @@
 /// - Numeric formats: F/N/D/X/P with optional precision, and custom patterns
 ///   made of `0 # , .` ("0.00", "#,##0"). Unknown formats render plainly.
 /// - A hole whose property is missing, or that is malformed, stays verbatim.
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,6 +51,10 @@ void walk_template(std::string_view tmpl, template_visitor& visitor);
 /// Appends the rendering of a hole whose property's JSON text is `json`
 /// (format, then alignment).
 void append_hole(std::string_view json, const template_hole& h, std::string& out);
+
+/// The JSON text of the property named `name` in `props`, or nullopt.
+std::optional<std::string_view> find_property(std::span<const property_ref> props,
+                                              std::string_view name);
 
 /// Appends the rendering of `tmpl` to `out`.
 void render_template(std::string_view tmpl, std::span<const property_ref> props,

@@ -9,6 +9,7 @@
 #include "actors/messages.hpp"
 #include "net/decode/clef_decoder.hpp"
 #include "storage/event_store.hpp"
+#include "tests/storage/store_fixture.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -16,29 +17,21 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <future>
-#include <unistd.h>
 
 using namespace cairn;
 
 namespace {
 
 struct committer_fixture {
-  std::filesystem::path dir;
+  storage::test::temp_dir dir; ///< first member: removed after everything using it
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<storage::event_store> store;
   caf::actor committer;
 
   committer_fixture() {
-    dir = std::filesystem::temp_directory_path() /
-          ("cairn-committer-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    auto opened = storage::event_store::open(dir / "events");
-    REQUIRE(opened);
-    store = std::shared_ptr<storage::event_store>(std::move(*opened));
+    store = storage::test::open_store(dir.path / "events");
     sys = std::make_unique<caf::actor_system>(cfg);
     committer = sys->spawn<caf::detached>(committer_actor, store, committer_options{});
   }
@@ -48,7 +41,6 @@ struct committer_fixture {
     committer = nullptr; // a detached actor's thread waits for the last handle
     sys.reset();
     store.reset();
-    std::filesystem::remove_all(dir);
   }
 
   /// Makes the committer the leader of epoch 1 with a lease valid for a minute.

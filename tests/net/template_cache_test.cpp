@@ -24,14 +24,7 @@ struct cache_fixture {
     CHECK(t.text() == tmpl);
     CHECK(t.event_type() == murmur3_32(tmpl));
     std::string out;
-    t.render(
-      [&](std::string_view name) -> std::optional<std::string_view> {
-        for (const auto& p : props)
-          if (p.name == name)
-            return p.json;
-        return std::nullopt;
-      },
-      out);
+    t.render([&](std::string_view name) { return find_property(props, name); }, out);
     return out;
   }
 };
