@@ -54,19 +54,24 @@ find_haproxy() {
 
 taken_ports=()
 
-# Prints a TCP port on 127.0.0.1 that nothing listens on now and that this
-# script has not handed out yet. (A port can still be taken between this
+# free_port VAR: sets VAR to a TCP port on 127.0.0.1 that nothing listens on
+# now and that this script has not handed out yet. It assigns instead of
+# printing because `$(free_port)` would run in a subshell, whose additions to
+# taken_ports are lost (two nodes once drew the same port that way). Ports
+# stay below the kernel's ephemeral range (32768+), where outgoing peer
+# connections and port-0 binds land. (A port can still be taken between this
 # probe and the bind; the start then fails with the process's log.)
 free_port() {
+  local -n chosen=$1
   local port p dup
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((20000 + RANDOM % 12000))
     dup=0
     for p in "${taken_ports[@]:-}"; do [[ "$p" == "$port" ]] && dup=1; done
     ((dup)) && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       taken_ports+=("$port")
-      echo "$port"
+      chosen=$port
       return 0
     fi
   done
@@ -198,12 +203,12 @@ cmd_start() {
   # Step 3: ports (API and cluster port per node, haproxy, statistics).
   local -a api cport
   for i in $(seq 1 "$NODES"); do
-    api[i]=$(free_port)
-    cport[i]=$(free_port)
+    free_port "api[i]"
+    free_port "cport[i]"
   done
   local hport sport
-  hport=$(free_port)
-  sport=$(free_port)
+  free_port hport
+  free_port sport
 
   # Step 4: configure each node: cluster port, peers, shared key, name,
   # lease timings, and the metastore connection string as an encrypted secret.

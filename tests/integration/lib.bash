@@ -113,13 +113,17 @@ check_lease_windows() {
          END { print n " lease windows checked"; exit bad }' || fail "lease windows overlap"
 }
 
-# free_port: a loopback port nothing listens on right now.
+# free_port: a loopback port nothing listens on right now and not handed out
+# before in this test. The record is a file because callers use $(free_port),
+# a subshell, where a shell array would forget every port it handed out.
 free_port() {
+  local taken="$WORK/.ports-handed-out"
   for _ in $(seq 1 100); do
     # Below the kernel's ephemeral range (32768+), where port-0 binds of
     # concurrently running tests land.
     local p=$((20000 + RANDOM % 12000))
-    (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+    grep -qx "$p" "$taken" 2>/dev/null && continue
+    (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p" >>"$taken"; echo "$p"; return; }
   done
   fail "no free port"
 }
