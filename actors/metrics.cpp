@@ -1,11 +1,11 @@
 #include "actors/metrics.hpp"
 
+#include "actors/heap_usage.hpp"
 #include "actors/replication_lag.hpp"
 #include "query/memo.hpp"
 
 #include <fmt/format.h>
 
-#include <malloc.h>
 
 namespace cairn {
 
@@ -43,18 +43,16 @@ std::string metrics::render() const {
     fmt::format_to(std::back_inserter(out), "{} {}\n", name, v);
   };
   gauge("cairn_uptime_seconds", "Seconds since this node started", uptime);
-#if defined(__GLIBC__)
   {
-    // What the heap holds for live objects against what glibc keeps free:
-    // resident memory that grows while in-use stays flat is allocator
-    // retention, not a leak (zero under sanitizers, which replace malloc).
-    auto heap = mallinfo2();
-    gauge("cairn_process_heap_in_use_bytes", "Bytes of live heap allocations (glibc mallinfo2)",
-          static_cast<double>(heap.uordblks + heap.hblkhd));
-    gauge("cairn_process_heap_free_bytes", "Bytes glibc holds free in its arenas",
-          static_cast<double>(heap.fordblks));
+    // Live allocations against what the allocator keeps free: resident
+    // memory that grows while in-use stays flat is allocator retention.
+    const auto heap = read_heap_usage();
+    gauge("cairn_process_heap_in_use_bytes", "Bytes of live heap allocations",
+          static_cast<double>(heap.in_use));
+    gauge("cairn_process_heap_free_bytes",
+          "Bytes the allocator holds but no allocation uses (jemalloc: resident minus allocated)",
+          static_cast<double>(heap.held_free));
   }
-#endif
   family("cairn_http_requests_total", "counter", "HTTP requests by route and status code");
   {
     std::lock_guard guard{requests_mutex_};

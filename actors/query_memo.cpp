@@ -1,12 +1,12 @@
 #include "actors/query_memo.hpp"
 
+#include "actors/scan_helper.hpp"
 #include "query/parse_error.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <exception>
 #include <optional>
-#include <thread>
 #include <cstring>
 #include <unordered_set>
 #include <vector>
@@ -177,11 +177,12 @@ void run_block_range(const std::shared_ptr<const query::query_plan>& plan, store
 }
 
 /// A run's blocks are split over this many threads: the calling one and
-/// one more. Cold scans are CPU-bound in decoding; the node has few cores.
+/// the scan helper (actors/scan_helper.hpp). Cold scans are CPU-bound in
+/// decoding; the node has few cores.
 constexpr size_t scan_threads = 2;
-/// Below this many blocks per thread a second thread costs more than it
-/// saves: starting it and faulting in its fresh decode buffers cost about
-/// as much CPU as a small query's whole scan (a 9-block time window).
+/// Below this many blocks per thread a second share costs more than it
+/// saves: handing it over and faulting in its fresh decode buffers cost
+/// about as much CPU as a small query's whole scan (a 9-block time window).
 constexpr size_t min_blocks_per_thread = 16;
 
 void add_report(memo_run_report& into, const memo_run_report& r) {
@@ -213,7 +214,7 @@ void run_blocks(const std::shared_ptr<const query::query_plan>& plan, store_sour
     memo_run_report report;
     std::exception_ptr failure;
   };
-  // Share 0 runs here into `total`; shares 1.. on their own threads.
+  // Share 0 runs here into `total`; shares 1.. are offered to the helper.
   std::vector<share> shares(threads - 1);
   const size_t per = (blocks.size() + threads - 1) / threads;
   std::vector<storage::block_info> mine(blocks.begin(), blocks.begin() + per);
@@ -223,25 +224,31 @@ void run_blocks(const std::shared_ptr<const query::query_plan>& plan, store_sour
     shares[i].source.emplace(source.fork());
     shares[i].total.emplace(plan);
   }
-  std::vector<std::thread> workers;
-  workers.reserve(shares.size());
-  for (auto& sh : shares)
-    workers.emplace_back([&, &sh = sh] {
+  std::vector<std::shared_ptr<offered_share>> offered;
+  offered.reserve(shares.size());
+  for (auto& sh : shares) {
+    // The work must not throw: a failure is kept for this thread to rethrow.
+    offered.push_back(std::make_shared<offered_share>([&, &sh = sh] {
       try {
         run_block_range(plan, *sh.source, opts, filter, sh.blocks, cache, fingerprint, *sh.total, sh.stats,
                         sh.report);
       } catch (...) {
         sh.failure = std::current_exception();
       }
-    });
+    }));
+    offer_to_scan_helper(offered.back());
+  }
   std::exception_ptr failure;
   try {
     run_block_range(plan, source, opts, filter, mine, cache, fingerprint, total, stats, report);
   } catch (...) {
     failure = std::current_exception();
   }
-  for (auto& w : workers)
-    w.join();
+  // Shares the helper has not started (busy with another query's) run
+  // here, unless this share failed and the run is lost anyway.
+  for (auto& o : offered)
+    if (!(failure ? o->withdraw() : o->try_run()))
+      o->wait();
   for (auto& sh : shares)
     if (!failure && sh.failure)
       failure = sh.failure;

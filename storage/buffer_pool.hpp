@@ -3,11 +3,11 @@
 /// a batch's record bytes, and the committer, which frees them after the
 /// commit.
 ///
-/// Why: a 1000-event batch is ~370 KB of records. The node fixes glibc's
-/// mmap threshold at 256 KiB (tools/cli/malloc_tuning.hpp, for RSS), so each
-/// fresh batch buffer was its own mmap, page-faulted in page by page and
-/// unmapped on free: ~90 faults per request. Handing the buffer back keeps
-/// its pages mapped.
+/// Why: a 1000-event batch is ~370 KB of records. An allocator that returns
+/// freed memory to the kernel promptly (tools/cli/malloc_tuning.hpp, for
+/// RSS) makes each fresh batch buffer fault its pages in again, page by page:
+/// ~90 faults per request with glibc's mmap threshold at 256 KiB. Handing the
+/// buffer back keeps its pages mapped.
 ///
 /// Bounded: at most max_buffers buffers of at most max_capacity bytes each
 /// are kept (a few MB); larger or surplus ones are simply freed.

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config openssl curl ca-certificates
   libcaf-dev libboost1.81-dev libsoci-dev libsqlite3-dev libpq-dev liblmdb-dev lmdb-utils
   libsimdjson-dev libspdlog-dev libfmt-dev doctest-dev libssl-dev libsodium-dev
-  libzstd-dev zstd zlib1g-dev libcurl4-openssl-dev postgresql-15 clang libclang-rt-14-dev
+  libzstd-dev zstd zlib1g-dev libjemalloc-dev libcurl4-openssl-dev postgresql-15 clang libclang-rt-14-dev
   nodejs npm chromium haproxy)
 
 missing=()

@@ -14,7 +14,7 @@
 #      and not got back) every 30 s, and whether the anonymous part is flat
 #      over the second half (a line fitted to its samples rises < 10% of
 #      their mean). Anonymous RSS rising while the live heap stays flat is
-#      memory glibc retains, not a leak.
+#      memory the allocator retains, not a leak.
 #
 # Usage: CAIRN_BIN=build/tools/cairn CAIRN_SOURCE_DIR=. \
 #          bench/sustained/sustained_load.sh [--minutes N]     (default 10)

@@ -103,10 +103,9 @@ bool intercept_for_follower(const cluster_view& view, boost::asio::io_context& i
 } // namespace
 
 int run_command(int argc, char** argv) {
-  // 0. Malloc settings, before any thread exists (tools/cli/malloc_tuning.hpp:
-  // without them free memory retained by glibc grew RSS for the whole run).
-  const bool malloc_tuned = configure_malloc();
-  malloc_trimmer trimmer;
+  // 0. Allocator settings, before any thread exists (tools/cli/malloc_tuning.hpp:
+  // without them memory the allocator retained grew RSS for the whole run).
+  const malloc_setup allocator;
   args a{argc, argv, 2, {"listen"}};
   auto root = a.storage_root();
   std::error_code ec;
@@ -135,8 +134,7 @@ int run_command(int argc, char** argv) {
   auto identity = load_node_identity(root, cfg.get("node.name"));
   spdlog::info("cairn 0.1.0 starting: node {} ({}), storage {}", identity.name, identity.id,
                std::filesystem::absolute(root).string());
-  if (!malloc_tuned)
-    spdlog::info("malloc: GLIBC_TUNABLES sets glibc.malloc.*; built-in settings not applied");
+  spdlog::info("allocator: {}", allocator.description());
 
   // 3. Storage.
   storage::store_options store_opts;
