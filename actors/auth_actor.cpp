@@ -63,6 +63,10 @@ caf::behavior auth_actor(self_ptr self, std::string metastore_uri,
       if (*found) {
         r.found = true;
         r.key = **found;
+        // A key exists, whatever the count of the last tick said: from now
+        // on clients without one are refused (the next tick counts exactly).
+        int64_t none = 0;
+        st.snapshot->key_count.compare_exchange_strong(none, 1);
       }
       st.cache.emplace(hash, r);
       return r;

@@ -47,6 +47,9 @@ std::string metrics::render() const {
     // Live allocations against what the allocator keeps free: resident
     // memory that grows while in-use stays flat is allocator retention.
     const auto heap = read_heap_usage();
+    family("cairn_process_allocator_info", "gauge", "The allocator serving malloc (label), always 1");
+    fmt::format_to(std::back_inserter(out), "cairn_process_allocator_info{{allocator=\"{}\"}} 1\n",
+                   heap.allocator);
     gauge("cairn_process_heap_in_use_bytes", "Bytes of live heap allocations",
           static_cast<double>(heap.in_use));
     gauge("cairn_process_heap_free_bytes",

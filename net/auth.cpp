@@ -38,9 +38,13 @@ void authorize(const node_services& s, const request& req, const request_info& i
     // (a token, if sent, is ignored as Seq ignores unknown keys then).
     if (info.is_loopback)
       return proceed(std::nullopt);
-    return fail(http::status::unauthorized,
-                "an API key is required: no keys exist yet, so only loopback clients may "
-                "connect without one (create one with `cairn apikey create`)");
+    // Others need a key. The count is a tick old: a key created since (on
+    // this node or another) is checked against the metastore below rather
+    // than refused until the next tick.
+    if (!token)
+      return fail(http::status::unauthorized,
+                  "an API key is required: no keys exist yet, so only loopback clients may "
+                  "connect without one (create one with `cairn apikey create`)");
   }
   if (!token)
     return fail(http::status::unauthorized,

@@ -157,4 +157,10 @@ finish() {
   echo "RESULT $SCENARIO$([ $LONG = 1 ] && echo ' (long)'): acked_events=$acked lost=$lost $timing" \
     "load=$(cat "$LOAD_DIR/summary.json" 2>/dev/null)"
   [ "$verdict" = 0 ] || fail "$SCENARIO: acknowledged events lost, half-stored or duplicated under ingest.ack=quorum"
+  # A fault may cost availability (503, refused connections), never the
+  # client's credentials: a valid key answered 401/403 is a bug.
+  if grep -qE '"40[13]":' "$LOAD_DIR/summary.json" 2>/dev/null; then
+    grep -h '^first 40[13]' "$LOAD_DIR/out" >&2 || true
+    fail "$SCENARIO: requests with a valid API key (or none on loopback) were refused with 401/403"
+  fi
 }

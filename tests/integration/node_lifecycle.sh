@@ -16,6 +16,18 @@ code=$(curl -s -o "$WORK/r" -w '%{http_code}' -X POST "$NODE_URL/ingest/clef" \
 [ "$(cat "$WORK/r")" = '{"MinimumLevelAccepted":null}' ] || fail "ingest body: $(cat "$WORK/r")"
 curl -s "$NODE_URL/api/events" | grep -q '"RenderedMessage":"Hello lifecycle"' || fail "event not read back"
 curl -s "$NODE_URL/metrics" | grep -q '^cairn_ingest_events_total 1$' || fail "metrics lack the ingest counter"
+# The heap gauges come from the allocator the binary links (jemalloc unless
+# built with CAIRN_JEMALLOC=OFF or sanitizers).
+curl -s "$NODE_URL/metrics" >"$WORK/metrics"
+if ldd "$CAIRN_BIN" >"$WORK/ldd" && grep -q libjemalloc "$WORK/ldd"; then
+  grep -q '^cairn_process_allocator_info{allocator="jemalloc"} 1$' "$WORK/metrics" ||
+    fail "allocator: $(grep allocator_info "$WORK/metrics")"
+  heap=$(awk '$1 == "cairn_process_heap_in_use_bytes" {print $2}' "$WORK/metrics")
+  awk -v h="${heap:-0}" 'BEGIN {exit !(h > 1048576)}' || fail "jemalloc heap in use: ${heap:-missing}"
+else
+  grep -q '^cairn_process_allocator_info{allocator="\(glibc\|unknown\)"} 1$' "$WORK/metrics" ||
+    fail "allocator: $(grep allocator_info "$WORK/metrics")"
+fi
 
 # A second process on the same storage root fails at once with a clear message.
 set +e

@@ -38,8 +38,9 @@ malloc_trimmer::~malloc_trimmer() {
 
 malloc_setup::malloc_setup() {
   if (jemalloc_active()) {
-    const char* env = std::getenv("MALLOC_CONF");
-    description_ = std::string{"jemalloc, "} + (env ? env : malloc_conf);
+    description_ = std::string{"jemalloc, "} + malloc_conf;
+    if (const char* env = std::getenv("MALLOC_CONF"))
+      description_ += std::string{"; MALLOC_CONF="} + env + " (wins)";
     return;
   }
   if (const char* t = std::getenv("GLIBC_TUNABLES"); t && std::strstr(t, "glibc.malloc.")) {
