@@ -1,6 +1,7 @@
 #include "query/memo.hpp"
 
 #include <cctype>
+#include <iterator>
 
 namespace cairn::query {
 
@@ -12,8 +13,16 @@ std::shared_ptr<const std::pmr::string> memo_cache::get(const std::string& key) 
     return nullptr;
   }
   ++counters_.hits;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->value;
+  auto node = it->second;
+  if (node->in_protected) {
+    protected_.splice(protected_.begin(), protected_, node);
+  } else {
+    protected_.splice(protected_.begin(), probation_, node);
+    node->in_protected = true;
+    protected_bytes_ += node->charge;
+    demote_protected();
+  }
+  return node->value;
 }
 
 void memo_cache::put(const std::string& key, std::string_view value) {
@@ -25,34 +34,46 @@ void memo_cache::put(const std::string& key, std::string_view value) {
     return;
   }
   // 1. Replace an existing entry (a concurrent query memoized it first).
-  if (auto it = index_.find(std::string_view{key}); it != index_.end()) {
-    // Take the list position before erasing the map node that holds it
-    // (reading it->second afterwards was a use-after-free, found by ASan).
-    auto node = it->second;
-    counters_.bytes -= node->charge;
-    index_.erase(it);
-    lru_.erase(node);
-    --counters_.entries;
-  }
-  // 2. Make room, then insert at the front.
+  if (auto it = index_.find(std::string_view{key}); it != index_.end())
+    remove(it->second);
+  // 2. Make room, then insert at probation's front.
   evict_to(capacity_ - charge);
   std::pmr::polymorphic_allocator<std::pmr::string> alloc{&pool_};
-  lru_.push_front(entry{std::pmr::string{key, &pool_},
-                        std::allocate_shared<std::pmr::string>(alloc, value.data(), value.size()),
-                        charge});
-  index_.emplace(std::string_view{lru_.front().key}, lru_.begin());
+  probation_.push_front(entry{std::pmr::string{key, &pool_},
+                              std::allocate_shared<std::pmr::string>(alloc, value.data(), value.size()),
+                              charge});
+  index_.emplace(std::string_view{probation_.front().key}, probation_.begin());
   counters_.bytes += charge;
   ++counters_.entries;
   ++counters_.insertions;
 }
 
+void memo_cache::remove(lru_list::iterator node) {
+  counters_.bytes -= node->charge;
+  --counters_.entries;
+  // Erase the index entry before the node whose key it views.
+  index_.erase(std::string_view{node->key});
+  if (node->in_protected) {
+    protected_bytes_ -= node->charge;
+    protected_.erase(node);
+  } else {
+    probation_.erase(node);
+  }
+}
+
+void memo_cache::demote_protected() {
+  const auto bound = static_cast<size_t>(static_cast<double>(capacity_) * protected_share);
+  while (protected_bytes_ > bound && !protected_.empty()) {
+    auto last = std::prev(protected_.end());
+    last->in_protected = false;
+    protected_bytes_ -= last->charge;
+    probation_.splice(probation_.begin(), protected_, last);
+  }
+}
+
 void memo_cache::evict_to(size_t target) {
-  while (counters_.bytes > target && !lru_.empty()) {
-    auto& victim = lru_.back();
-    counters_.bytes -= victim.charge;
-    index_.erase(std::string_view{victim.key});
-    lru_.pop_back();
-    --counters_.entries;
+  while (counters_.bytes > target && !(probation_.empty() && protected_.empty())) {
+    remove(std::prev(probation_.empty() ? protected_.end() : probation_.end()));
     ++counters_.evictions;
   }
 }

@@ -33,8 +33,17 @@ namespace cairn::query {
 /// Default bound of the memo cache (query.memoBytes).
 inline constexpr size_t default_memo_bytes = size_t{64} << 20;
 
-/// A thread-safe LRU map from memo keys to serialized partial results,
-/// bounded in bytes (keys + value capacities + a fixed per-entry overhead).
+/// A thread-safe map from memo keys to serialized partial results, bounded
+/// in bytes (keys + value capacities + a fixed per-entry overhead).
+///
+/// Eviction: segmented LRU. New entries enter a probation segment; a hit
+/// moves an entry to the protected segment (at most protected_share of the
+/// capacity; its least recent entries fall back to probation). Evictions
+/// take probation's least recent entry first. Why: queries pass over blocks
+/// in order, so with plain LRU a working set one entry larger than the
+/// capacity evicted exactly the entries the next pass needed and nothing
+/// hit (a 20-minute sustained run: 49% hits, query p99 5.3 s); entries that
+/// were hit once now survive passes over more blocks than fit.
 ///
 /// Lifecycle: one per node, created at start and shared (shared_ptr) by
 /// every query thread; all members may be called from any thread. Values are
@@ -75,6 +84,9 @@ public:
   counters snapshot() const;
   size_t capacity() const noexcept { return capacity_; }
 
+  /// The protected segment's bound, as a share of the capacity.
+  static constexpr double protected_share = 0.8;
+
   /// Bytes charged per entry besides key and value: what the pool really
   /// spends on it on 64-bit, so the byte bound holds for small partials too
   /// (a count's is tens of bytes): list node with the entry 96, shared
@@ -114,10 +126,15 @@ private:
     std::pmr::string key;
     std::shared_ptr<const std::pmr::string> value;
     size_t charge;
+    bool in_protected = false; ///< which list holds it
   };
   using lru_list = std::pmr::list<entry>; ///< front = most recently used
 
   void evict_to(size_t target);
+  /// Moves protected entries back to probation until the segment fits.
+  void demote_protected();
+  /// Unlinks one entry (from either list) and its index entry.
+  void remove(lru_list::iterator node);
 
   const size_t capacity_;
   mutable std::mutex mutex_;
@@ -125,8 +142,11 @@ private:
   /// most 512 blocks: the spare room in each size class's newest chunk
   /// stays small next to the charge.
   locked_pool pool_{std::pmr::pool_options{512, 0}};
-  lru_list lru_{&pool_};
-  std::pmr::unordered_map<std::string_view, lru_list::iterator> index_{&pool_}; ///< views into lru_ keys
+  lru_list probation_{&pool_};
+  lru_list protected_{&pool_};
+  size_t protected_bytes_ = 0;
+  /// Views into the lists' keys; splicing between the lists keeps iterators valid.
+  std::pmr::unordered_map<std::string_view, lru_list::iterator> index_{&pool_};
   counters counters_;
 };
 

@@ -43,6 +43,65 @@ TEST_CASE_FIXTURE(memo_fixture, "a stored value is returned until evicted by new
   CHECK(c.misses == 1);
 }
 
+TEST_CASE_FIXTURE(memo_fixture, "passes over more entries than fit keep hitting the entries hit before") {
+  // Ten entries fit; each pass looks up 20 in order and stores each miss,
+  // as a query over more blocks than the memo holds does.
+  const size_t one = charge("k00", 900);
+  memo_cache cache{10 * one};
+  auto pass = [&](int entries) {
+    int hits = 0;
+    for (int i = 0; i < entries; ++i) {
+      auto key = "k" + std::string(i < 10 ? "0" : "") + std::to_string(i);
+      if (cache.get(key))
+        ++hits;
+      else
+        cache.put(key, value(900));
+      CHECK(cache.snapshot().bytes <= cache.capacity());
+    }
+    return hits;
+  };
+  // While the working set fits, the second pass hits everything: those
+  // entries become protected.
+  CHECK(pass(10) == 0);
+  CHECK(pass(10) == 10);
+  // Passes over twice what fits: plain LRU would hit nothing (each entry is
+  // evicted before its next lookup); the protected 80% keep hitting.
+  pass(20);
+  for (int round = 0; round < 3; ++round) {
+    const int hits = pass(20);
+    INFO("round " << round);
+    CHECK(hits >= 7);
+  }
+  auto c = cache.snapshot();
+  CHECK(c.entries <= 10);
+  CHECK(c.bytes == c.entries * one);
+}
+
+TEST_CASE_FIXTURE(memo_fixture, "a protected entry replaced or evicted keeps the byte accounting exact") {
+  memo_cache cache{10 * charge("a", 100)};
+  cache.put("a", value(100));
+  cache.put("b", value(100));
+  REQUIRE(cache.get("a")); // a is protected now
+  cache.put("a", value(50)); // replaced: back in probation at its new size
+  auto c = cache.snapshot();
+  CHECK(c.entries == 2);
+  CHECK(c.bytes == charge("a", 50) + charge("b", 100));
+  // c is protected; new entries that are never hit evict probation only.
+  cache.put("c", value(100));
+  REQUIRE(cache.get("c"));
+  for (int i = 0; i < 30; ++i) {
+    cache.put("n" + std::to_string(i), value(100));
+    CHECK(cache.snapshot().bytes <= cache.capacity());
+  }
+  CHECK(cache.get("a") == nullptr);
+  CHECK(cache.get("b") == nullptr);
+  CHECK(cache.get("c") != nullptr);
+  c = cache.snapshot();
+  // What is left: c and the newest n1x/n2x entries (three-byte keys).
+  CHECK(c.entries >= 8);
+  CHECK(c.bytes == charge("c", 100) + (c.entries - 1) * charge("n10", 100));
+}
+
 TEST_CASE_FIXTURE(memo_fixture, "replacing a key keeps one entry and its accounting") {
   memo_cache cache{1 << 20};
   cache.put("k", value(100));
@@ -101,12 +160,16 @@ TEST_CASE_FIXTURE(memo_fixture, "values above an eighth of the capacity and a ze
 }
 
 TEST_CASE_FIXTURE(memo_fixture, "a value handed out survives its eviction") {
-  memo_cache cache{8 * charge("k0", 100)};
+  memo_cache cache{16 * charge("k00", 100)};
   cache.put("k0", value(100, 'q'));
   auto held = cache.get("k0");
   REQUIRE(held);
-  for (int i = 1; i < 20; ++i)
+  // k0 was hit (protected): newer entries that are hit too push it back to
+  // probation and out.
+  for (int i = 1; i < 40; ++i) {
     cache.put("k" + std::to_string(i), value(100));
+    CHECK(cache.get("k" + std::to_string(i)));
+  }
   CHECK(cache.get("k0") == nullptr);
   CHECK(std::string_view{*held} == value(100, 'q'));
 }
