@@ -13,11 +13,12 @@
 ///                    whose partial depends on the clipping.
 /// Retention rewrites a block under the same key with fewer events, which
 /// changes event_count and stored_bytes, so stale entries never match; they
-/// age out of the LRU.
+/// are never hit again and leave through probation (query/memo.hpp).
 ///
 /// Threads: a run's blocks are split in two contiguous shares, one read on
-/// the calling thread (a query pool thread), the other on a thread of its
-/// own (with its own store_source fork), and merged in block order; runs
+/// the calling thread (a query pool thread), the other offered to the scan
+/// helper thread (actors/scan_helper.hpp; with its own store_source fork),
+/// and merged in block order; runs
 /// of fewer than 32 blocks and the buffer stay on the calling thread. Each
 /// block is decoded with the plan's field projection (query/field_usage.hpp).
 #include "actors/store_source.hpp"

@@ -1,4 +1,4 @@
-/// The memo cache (LRU bound, replacement, rejection of huge values) and the
+/// The memo cache (segmented LRU bound, replacement, rejection of huge values) and the
 /// memo fingerprint (normalization, Now(), bucket phase).
 #include "query/memo.hpp"
 
