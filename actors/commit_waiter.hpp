@@ -15,7 +15,9 @@
 /// Lifetime: shared by the message and the committer's pending group; the
 /// last holder destroys it. A waiter destroyed unanswered (the committer's
 /// mailbox was dropped: the actor is gone, e.g. at shutdown) answers with a
-/// 503, so every request gets exactly one answer.
+/// 503, so every request gets exactly one answer. The commit deadline
+/// (net/commit_deadline.hpp) may answer first with `expire`; the
+/// committer's later `answer` then only marks the commit settled.
 #include "actors/messages.hpp"
 
 #include <atomic>
@@ -43,15 +45,30 @@ public:
     }
   }
 
-  /// Calls the callback with `r` unless an answer was given already.
+  /// The committer's answer: calls the callback with `r` unless the
+  /// deadline answered already, and marks the commit settled either way.
   void answer(const commit_result& r) {
+    settled_.store(true, std::memory_order_release);
     if (!answered_.exchange(true))
       on_answer_(r);
   }
 
+  /// The deadline's answer: true if `r` was delivered (nothing had answered).
+  bool expire(const commit_result& r) {
+    if (answered_.exchange(true))
+      return false;
+    on_answer_(r);
+    return true;
+  }
+
+  bool answered() const noexcept { return answered_.load(std::memory_order_acquire); }
+  /// The committer got to this request (committed it or failed it).
+  bool settled() const noexcept { return settled_.load(std::memory_order_acquire); }
+
 private:
   callback on_answer_;
   std::atomic<bool> answered_{false};
+  std::atomic<bool> settled_{false};
 };
 
 /// Copyable handle carried in the ingest message.

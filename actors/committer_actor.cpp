@@ -271,10 +271,13 @@ std::unordered_set<uint64_t> ids_held(const storage::event_store& store, uint64_
   std::unordered_set<uint64_t> out;
   constexpr int64_t all_from = std::numeric_limits<int64_t>::min();
   constexpr int64_t all_to = std::numeric_limits<int64_t>::max();
-  if (auto blocks = store.list_blocks(all_from, all_to)) {
+  auto overlapping = [&](const storage::block_key&, const storage::block_summary& s) {
+    return s.max_id >= lo && s.min_id <= hi;
+  };
+  if (auto blocks = store.list_blocks(all_from, all_to, overlapping)) {
     storage::record_batch block;
     for (const auto& b : *blocks) {
-      if (b.summary.max_id < lo || b.summary.min_id > hi || !store.read_block(b.key, block))
+      if (!store.read_block(b.key, block))
         continue;
       for (size_t i = 0; i < block.size(); ++i)
         if (auto id = record_id(block.record(i)); id >= lo && id <= hi)
@@ -641,7 +644,8 @@ std::pair<uint64_t, std::string> copy_shards_to(caf::actor_system& sys,
   };
   constexpr int64_t all_from = std::numeric_limits<int64_t>::min();
   constexpr int64_t all_to = std::numeric_limits<int64_t>::max();
-  if (auto blocks = store.list_blocks(all_from, all_to)) {
+  auto every = [](const storage::block_key&, const storage::block_summary&) { return true; };
+  if (auto blocks = store.list_blocks(all_from, all_to, every)) {
     storage::record_batch block;
     for (const auto& b : *blocks) {
       if (!error.empty())

@@ -53,6 +53,9 @@ constexpr std::array registry{
                1LL << 32},
   setting_spec{"ingest.maxEventBytes", setting_kind::integer, "262144",
                "Largest accepted single event; larger gets 400", 256, 16 << 20},
+  setting_spec{"ingest.commitTimeoutMs", setting_kind::integer, "15000",
+               "How long an ingest request waits for its durable commit before a 503 (a stalled "
+               "disk); new requests get 503 at once until the stalled commit finishes", 100, 3600000},
   setting_spec{"ingest.ack", setting_kind::enumeration, "leader",
                "When a batch is acknowledged: leader (local fsync) or quorum", 0, 0,
                "leader|quorum"},

@@ -362,8 +362,10 @@ distributed_run run_distributed(const query_cluster& cluster,
     listing.from_ns = filter.from_ns;
     listing.to_ns = filter.to_ns;
     candidates = lister.list_candidates(listing);
-    for (const auto& b : lister.list_blocks(INT64_MIN, INT64_MAX))
-      buffer_lo = std::max(buffer_lo, b.summary.max_id + 1);
+    lister.list_blocks(INT64_MIN, INT64_MAX, [&](const storage::block_key&, const storage::block_summary& s) {
+      buffer_lo = std::max(buffer_lo, s.max_id + 1);
+      return false; // only the highest id is wanted
+    });
     if (auto st = store->stats()) {
       buffered = st->buffered_events;
       next_id = st->next_id;

@@ -71,6 +71,11 @@ std::string metrics::render() const {
           ingest_bytes.load());
   counter("cairn_ingest_rejected_total", "Ingest requests rejected (4xx/5xx)",
           ingest_rejected.load());
+  counter("cairn_ingest_commit_timeouts_total",
+          "Ingest requests answered 503 because their commit outlasted ingest.commitTimeoutMs",
+          ingest_commit_timeouts.load());
+  gauge("cairn_ingest_stalled", "1 while a commit that outlasted ingest.commitTimeoutMs is unfinished",
+        ingest_stalled.load());
   counter("cairn_ingest_commit_microseconds_total", "Time spent in durable batch commits",
           ingest_commit_microseconds.load());
   counter("cairn_indexed_blocks_total", "Blocks written by indexers", indexed_blocks.load());

@@ -29,6 +29,8 @@ public:
   std::atomic<uint64_t> ingest_events{0};
   std::atomic<uint64_t> ingest_bytes{0};
   std::atomic<uint64_t> ingest_rejected{0};
+  std::atomic<uint64_t> ingest_commit_timeouts{0}; ///< answered 503 by ingest.commitTimeoutMs
+  std::atomic<int64_t> ingest_stalled{0};          ///< 1 while a timed-out commit is unfinished
   std::atomic<uint64_t> ingest_commit_microseconds{0};
   std::atomic<uint64_t> indexed_blocks{0};
   std::atomic<uint64_t> indexed_events{0};

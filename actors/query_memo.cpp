@@ -7,6 +7,7 @@
 #include <chrono>
 #include <exception>
 #include <optional>
+#include <span>
 #include <cstring>
 #include <unordered_set>
 #include <vector>
@@ -89,28 +90,26 @@ struct block_key_hash {
   }
 };
 
-/// The blocks of `listed` not in `seen` (added to it) that the filter cannot
-/// rule out; the others count as skipped.
-std::vector<storage::block_info> take_new(std::vector<storage::block_info> listed,
-                                          std::unordered_set<storage::block_key, block_key_hash>& seen,
+/// The blocks of [filter.from_ns, filter.to_ns) not in `seen` (added to it)
+/// that the filter cannot rule out; the others count as skipped. Listed
+/// without their bloom filters: a run holds only what it will read.
+std::vector<storage::block_info> list_new(std::unordered_set<storage::block_key, block_key_hash>& seen,
                                           const query::block_filter& filter, store_source& source) {
-  std::vector<storage::block_info> out;
-  for (auto& b : listed) {
-    if (!seen.insert(b.key).second)
-      continue;
-    if (filter.may_match(b.summary))
-      out.push_back(std::move(b));
-    else
-      source.count_skipped();
-  }
-  return out;
+  return source.list_blocks(filter.from_ns, filter.to_ns,
+                            [&](const storage::block_key& key, const storage::block_summary& s) {
+                              if (!seen.insert(key).second)
+                                return false;
+                              if (filter.may_match(s))
+                                return true;
+                              source.count_skipped();
+                              return false;
+                            });
 }
 
 /// Delivers a given list of blocks, decoded one at a time.
 class block_list_source final : public query::event_source {
 public:
-  block_list_source(store_source& store, const std::vector<storage::block_info>& blocks,
-                    memo_run_report& report)
+  block_list_source(store_source& store, std::span<const storage::block_info> blocks, memo_run_report& report)
     : store_(store), blocks_(blocks), report_(report) {}
   void scan(const query::scan_request& request, const query::chunk_callback& chunk) override {
     for (const auto& b : blocks_) {
@@ -126,7 +125,7 @@ public:
 
 private:
   store_source& store_;
-  const std::vector<storage::block_info>& blocks_;
+  std::span<const storage::block_info> blocks_;
   memo_run_report& report_;
 };
 
@@ -134,7 +133,7 @@ private:
 /// content is unchanged, else decode (and memoize) each block.
 void run_block_range(const std::shared_ptr<const query::query_plan>& plan, store_source& source,
                 const query::query_options& opts, const query::block_filter& filter,
-                const std::vector<storage::block_info>& blocks, query::memo_cache* cache,
+                std::span<const storage::block_info> blocks, query::memo_cache* cache,
                 const std::string& fingerprint, query::partial_result& total,
                 query::query_stats& stats, memo_run_report& report) {
   auto merge = [&](const query::partial_result& p) {
@@ -207,7 +206,7 @@ void run_blocks(const std::shared_ptr<const query::query_plan>& plan, store_sour
     return;
   }
   struct share {
-    std::vector<storage::block_info> blocks;
+    std::span<const storage::block_info> blocks;
     std::optional<store_source> source;
     std::optional<query::partial_result> total;
     query::query_stats stats;
@@ -217,10 +216,11 @@ void run_blocks(const std::shared_ptr<const query::query_plan>& plan, store_sour
   // Share 0 runs here into `total`; shares 1.. are offered to the helper.
   std::vector<share> shares(threads - 1);
   const size_t per = (blocks.size() + threads - 1) / threads;
-  std::vector<storage::block_info> mine(blocks.begin(), blocks.begin() + per);
+  const std::span<const storage::block_info> all{blocks};
+  const auto mine = all.first(per);
   for (size_t i = 0; i < shares.size(); ++i) {
     size_t b = std::min(blocks.size(), per * (i + 1)), e = std::min(blocks.size(), per * (i + 2));
-    shares[i].blocks.assign(blocks.begin() + b, blocks.begin() + e);
+    shares[i].blocks = all.subspan(b, e - b);
     shares[i].source.emplace(source.fork());
     shares[i].total.emplace(plan);
   }
@@ -286,16 +286,11 @@ query::partial_result execute_memoized(const std::shared_ptr<const query::query_
     cache = nullptr;
   }
   const std::string fingerprint = cache ? query::memo_fingerprint(*plan, filter) : std::string{};
-  query::scan_request req;
-  req.filter = &filter;
-  req.from_ns = filter.from_ns;
-  req.to_ns = filter.to_ns;
 
   // 1. The blocks as listed now.
   report.blocks_start_ns = unix_ns_now();
   std::unordered_set<storage::block_key, block_key_hash> seen;
-  auto listed = source.list_blocks(req.from_ns, req.to_ns);
-  auto candidates = take_new(std::move(listed), seen, filter, source);
+  auto candidates = list_new(seen, filter, source);
   run_blocks(plan, source, opts, filter, candidates, cache, fingerprint, blocks_total, stats,
              report);
   report.blocks_end_ns = unix_ns_now();
@@ -313,7 +308,7 @@ query::partial_result execute_memoized(const std::shared_ptr<const query::query_
     query::query_stats buffer_stats;
     auto buffered = query::execute_partial(plan, source, opts, &buffer_stats);
     source.set_parts(store_source::parts::all);
-    auto fresh = take_new(source.list_blocks(req.from_ns, req.to_ns), seen, filter, source);
+    auto fresh = list_new(seen, filter, source);
     if (fresh.empty() || scan == max_buffer_scans) {
       add_stats(stats, buffer_stats);
       report.buffer_events = buffer_stats.events_scanned;

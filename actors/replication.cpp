@@ -76,11 +76,13 @@ bool collect_once(const storage::event_store& store, uint64_t after_id, size_t m
   constexpr int64_t all_from = std::numeric_limits<int64_t>::min();
   constexpr int64_t all_to = std::numeric_limits<int64_t>::max();
   bool blocks_left = false;
-  if (auto blocks = store.list_blocks(all_from, all_to)) {
+  auto past_after = [&](const storage::block_key&, const storage::block_summary& s) {
+    return s.max_id > after_id && s.event_count > 0;
+  };
+  if (auto blocks = store.list_blocks(all_from, all_to, past_after)) {
     std::vector<const storage::block_info*> reach;
     for (const auto& b : *blocks)
-      if (b.summary.max_id > after_id && b.summary.event_count > 0)
-        reach.push_back(&b);
+      reach.push_back(&b);
     std::sort(reach.begin(), reach.end(), [](const auto* a, const auto* b) {
       return a->summary.min_id < b->summary.min_id;
     });

@@ -45,37 +45,25 @@ bool store_source::scan_buffer(const query::scan_request& request,
 }
 
 std::vector<storage::block_info> store_source::list_candidates(const query::scan_request& request) {
-  auto blocks = store_->list_blocks(request.from_ns, request.to_ns);
-  if (!blocks) {
-    spdlog::warn("query: listing blocks failed: {}", blocks.error().to_string());
-    return {};
-  }
-  std::vector<storage::block_info> out;
-  out.reserve(blocks->size());
-  for (auto& b : *blocks) {
-    if (id_restricted() && outside_ids(b.summary))
-      continue;
-    if (request.filter && !request.filter->may_match(b.summary))
+  return list_blocks(request.from_ns, request.to_ns, [&](const storage::block_key&, const storage::block_summary& s) {
+    if (request.filter && !request.filter->may_match(s)) {
       ++blocks_skipped_;
-    else
-      out.push_back(std::move(b));
-  }
-  return out;
+      return false;
+    }
+    return true;
+  });
 }
 
-std::vector<storage::block_info> store_source::list_blocks(int64_t from_ns, int64_t to_ns) const {
-  auto blocks = store_->list_blocks(from_ns, to_ns);
+std::vector<storage::block_info> store_source::list_blocks(int64_t from_ns, int64_t to_ns,
+                                                           const storage::block_predicate& keep) const {
+  auto blocks = store_->list_blocks(from_ns, to_ns, [&](const storage::block_key& key, const storage::block_summary& s) {
+    return !(id_restricted() && outside_ids(s)) && keep(key, s);
+  });
   if (!blocks) {
     spdlog::warn("query: listing blocks failed: {}", blocks.error().to_string());
     return {};
   }
-  if (id_restricted())
-    drop_outside_ids(*blocks);
   return std::move(*blocks);
-}
-
-void store_source::drop_outside_ids(std::vector<storage::block_info>& blocks) const {
-  std::erase_if(blocks, [&](const storage::block_info& b) { return outside_ids(b.summary); });
 }
 
 std::optional<std::span<const storage::record_view>> store_source::read_block(

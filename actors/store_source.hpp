@@ -94,9 +94,12 @@ public:
   std::optional<bool> deliver_block(const storage::block_info& block, const query::scan_request& request,
                                     const query::chunk_callback& chunk);
 
-  /// All blocks overlapping [from_ns, to_ns), in key order, from one read
-  /// transaction (empty, logged, if listing fails).
-  std::vector<storage::block_info> list_blocks(int64_t from_ns, int64_t to_ns) const;
+  /// The blocks overlapping [from_ns, to_ns) (and this source's ids) that
+  /// `keep` accepts, in key order, from one read transaction (empty, logged,
+  /// if listing fails); without their bloom filters
+  /// (storage::event_store::list_blocks).
+  std::vector<storage::block_info> list_blocks(int64_t from_ns, int64_t to_ns,
+                                               const storage::block_predicate& keep) const;
 
   /// Counts a block ruled out by its summary (callers filtering themselves).
   void count_skipped() noexcept { ++blocks_skipped_; }
@@ -159,7 +162,6 @@ private:
   bool outside_ids(const storage::block_summary& s) const noexcept {
     return s.max_id < id_lo_ || s.min_id >= id_hi_;
   }
-  void drop_outside_ids(std::vector<storage::block_info>& blocks) const;
 
   std::shared_ptr<storage::event_store> store_;
   storage::record_batch batch_;

@@ -5,6 +5,7 @@
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 #include "net/auth.hpp"
+#include "net/commit_deadline.hpp"
 #include "net/key_settings.hpp"
 #include "net/decode/clef_decoder.hpp"
 #include "net/decode/gzip.hpp"
@@ -82,6 +83,12 @@ std::string accepted_body_for(const std::optional<meta::api_key_info>& key) {
 void ingest(const node_services& s, std::optional<ingest_format> fixed, request& req,
             const request_info& info, responder respond,
             const std::optional<meta::api_key_info>& key) {
+    // A stalled storage (commitTimeoutMs passed with a commit unfinished)
+    // refuses before decoding: the batch would only queue behind it.
+    if (s.commit_deadlines && s.commit_deadlines->stalled())
+      return reject(req, respond, http::status::service_unavailable,
+                    "the storage of this node is stalled (a commit has not finished within "
+                    "ingest.commitTimeoutMs); retry shortly");
     auto format = fixed ? *fixed : (wants_clef(req, info) ? ingest_format::clef
                                                            : ingest_format::raw_json);
     // Inflate gzip bodies, bounded by the same limit as plain ones.
@@ -127,7 +134,8 @@ void ingest(const node_services& s, std::optional<ingest_format> fixed, request&
       return respond(make(http::status::created, ok_body));
     // Straight to the committer, which answers on its own thread once the
     // group holding this batch is durable (actors/commit_waiter.hpp): no
-    // helper actor, no request timeout; a 503 if the committer is gone.
+    // helper actor, no request timeout; a 503 if the committer is gone or
+    // the commit outlasts ingest.commitTimeoutMs (net/commit_deadline.hpp).
     auto waiter = std::make_shared<commit_waiter>(
       [=](const commit_result& r) {
         if (r.ok) {
@@ -144,6 +152,8 @@ void ingest(const node_services& s, std::optional<ingest_format> fixed, request&
         metrics::instance().ingest_rejected++;
         respond(std::move(res));
       });
+    if (s.commit_deadlines)
+      s.commit_deadlines->watch(waiter);
     caf::anon_send(s.committer, ingest_atom::value, std::move(batch), std::move(waiter));
 }
 

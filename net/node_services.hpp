@@ -24,6 +24,8 @@ class query_cluster;
 
 namespace cairn::net {
 
+class commit_deadline_watch;
+
 struct node_services {
   caf::actor_system* system = nullptr;
   caf::actor node;      ///< node actor: status
@@ -35,6 +37,8 @@ struct node_services {
   std::shared_ptr<storage::event_store> store;
   size_t max_body_bytes = 10 * 1024 * 1024;
   size_t max_event_bytes = 256 * 1024;
+  /// ingest.commitTimeoutMs: answers requests whose commit hangs (null: no bound).
+  std::shared_ptr<commit_deadline_watch> commit_deadlines;
   boost::asio::io_context* ioc = nullptr;        ///< for query timeouts
   boost::asio::thread_pool* query_pool = nullptr; ///< bounded: scans never run on I/O threads
   std::chrono::milliseconds query_timeout{60000};

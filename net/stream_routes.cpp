@@ -102,12 +102,10 @@ std::string poll_once(tail_state& st) {
                             consider(v);
                             return true;
                           });
-  if (auto blocks = store.list_blocks(std::numeric_limits<int64_t>::min(),
-                                      std::numeric_limits<int64_t>::max())) {
+  auto unseen = [&](const storage::block_key&, const storage::block_summary& s) { return s.max_id >= st.next_id; };
+  if (auto blocks = store.list_blocks(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), unseen)) {
     storage::record_batch batch;
     for (const auto& b : *blocks) {
-      if (b.summary.max_id < st.next_id)
-        continue;
       if (!store.read_block(b.key, batch))
         continue; // rewritten by retention since listed
       for (size_t i = 0; i < batch.size(); ++i) {

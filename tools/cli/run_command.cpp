@@ -15,6 +15,7 @@
 #include "actors/replication.hpp"
 #include "actors/retention_actor.hpp"
 #include "net/alert_routes.hpp"
+#include "net/commit_deadline.hpp"
 #include "net/http_server.hpp"
 #include "net/proxy.hpp"
 #include "query/memo.hpp"
@@ -27,6 +28,7 @@
 #include "tools/cli/server_log.hpp"
 #include "tools/cli/storage_lock.hpp"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <caf/actor_system.hpp>
@@ -417,6 +419,12 @@ int run_command(int argc, char** argv) {
   services.auth_view = auth_view;
   services.max_body_bytes = limits.max_body_bytes;
   services.max_event_bytes = static_cast<size_t>(cfg.get_int("ingest.maxEventBytes"));
+  services.commit_deadlines = std::make_shared<net::commit_deadline_watch>(
+    std::chrono::milliseconds(cfg.get_int("ingest.commitTimeoutMs")));
+  // Swept a few times per timeout: a stalled request waits at most ~1.25x it.
+  services.commit_deadlines->start(
+    ioc, std::clamp(std::chrono::milliseconds(cfg.get_int("ingest.commitTimeoutMs")) / 4,
+                    std::chrono::milliseconds(25), std::chrono::milliseconds(1000)));
   services.ioc = &ioc;
   services.query_pool = &query_pool;
   services.query_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
