@@ -15,7 +15,10 @@ code=$(curl -s -o "$WORK/r" -w '%{http_code}' -X POST "$NODE_URL/ingest/clef" \
 [ "$code" = 201 ] || fail "ingest answered $code: $(cat "$WORK/r")"
 [ "$(cat "$WORK/r")" = '{"MinimumLevelAccepted":null}' ] || fail "ingest body: $(cat "$WORK/r")"
 curl -s "$NODE_URL/api/events" | grep -q '"RenderedMessage":"Hello lifecycle"' || fail "event not read back"
-curl -s "$NODE_URL/metrics" | grep -q '^cairn_ingest_events_total 1$' || fail "metrics lack the ingest counter"
+# Read whole before grepping: `curl | grep -q` under pipefail fails when grep
+# exits on its match while curl still writes (SIGPIPE).
+ingested=$(metric "$NODE_URL" cairn_ingest_events_total)
+[ "$ingested" = 1 ] || fail "cairn_ingest_events_total is '$ingested', expected 1"
 # The heap gauges come from the allocator the binary links (jemalloc unless
 # built with CAIRN_JEMALLOC=OFF or sanitizers).
 curl -s "$NODE_URL/metrics" >"$WORK/metrics"
