@@ -95,25 +95,33 @@ void add_event_routes(router& r, const node_services& s) {
           if (!filter.empty() || !signal.empty() || lacks_shards(s))
             return search_events(s, req, info, filter, count, after, from, to,
                                  std::move(respond), signal);
-          std::string body = "[";
-          bool first = true;
-          auto result = s.store->newest_first(
-            count, after, from.value_or(std::numeric_limits<int64_t>::min()),
-            to.value_or(std::numeric_limits<int64_t>::max()), [&](const storage::record_view& e) {
+          // Reads run on the query pool: up to 100,000 events decoded and
+          // written out would hold an I/O thread (and every connection on
+          // it), and a stalled disk would park it.
+          request stub;
+          stub.version(req.version());
+          stub.keep_alive(req.keep_alive());
+          boost::asio::post(*s.query_pool, [s, stub = std::move(stub), count, after,
+                                            from_ns = from.value_or(std::numeric_limits<int64_t>::min()),
+                                            to_ns = to.value_or(std::numeric_limits<int64_t>::max()),
+                                            respond = std::move(respond)]() mutable {
+            std::string body = "[";
+            bool first = true;
+            auto result = s.store->newest_first(count, after, from_ns, to_ns, [&](const storage::record_view& e) {
               if (!first)
                 body.push_back(',');
               first = false;
               write_event_json(body, e);
               return true;
             });
-          if (!result) {
-            auto code = result.error().code == storage::errc::not_found
-                          ? http::status::not_found
-                          : http::status::internal_server_error;
-            return respond(error_response(req, code, result.error().to_string()));
-          }
-          body += "]";
-          respond(json_response(req, http::status::ok, std::move(body)));
+            if (!result) {
+              auto code = result.error().code == storage::errc::not_found ? http::status::not_found
+                                                                          : http::status::internal_server_error;
+              return respond(error_response(stub, code, result.error().to_string()));
+            }
+            body += "]";
+            respond(json_response(stub, http::status::ok, std::move(body)));
+          });
         }));
   r.add(http::verb::get, "/api/events/*", "event", require_read(s, [s](request& req, const request_info& info, responder respond) {
           auto text = std::string_view{info.path}.substr(std::string_view{"/api/events/"}.size());

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Starts a fresh node from BIN, runs ingest_load (built at /tmp/ingest_load, see README) for CLEF
-# then OTLP protobuf with 2 connections and 1000 events per request, and prints events/s, server
-# cpu-s per million events and the server's context switches (all threads, from /proc) per run.
+# then OTLP protobuf with 2 connections (CONNECTIONS=N for more) and 1000 events per request, and
+# prints events/s, server cpu-s per million events and the server's context switches (all threads,
+# from /proc) per run.
 # With a 4th argument, records a perf profile of each run in /tmp/ib/node-LABEL/perf-FORMAT.data.
 # usage: bench/ingest/run_ctx.sh BIN LABEL [seconds] [perf]
 BIN=$1; LABEL=$2; SECS=${3:-8}; PERF=$4
@@ -27,7 +28,7 @@ for fmt in clef otlp; do
   settle
   CS0=$(switches); C0=$(cpu)
   echo "== $LABEL $fmt $(uptime | grep -o 'load.*')"
-  /tmp/ingest_load --url http://127.0.0.1:$PORT --format $fmt --connections 2 --events 1000 \
+  /tmp/ingest_load --url http://127.0.0.1:$PORT --format $fmt --connections ${CONNECTIONS:-2} --events 1000 \
     --seconds $SECS --pid $PID >$D/out-$fmt
   grep -Ei 'events/s|cpu|fail|requests' $D/out-$fmt
   echo "context switches: $(( $(switches) - CS0 ))"

@@ -7,11 +7,12 @@
 # once ingest.commitTimeoutMs (3 s here) passes instead of hanging, later
 # ones get their 503 at once, nothing acknowledged is lost, and ingest
 # resumes when the disk thaws.
-# Not covered: reads. LMDB's reader table is a shared memory file beside
-# the data, so a read transaction on the frozen node blocks too (it writes
-# its reader slot), and followers forward API reads to the leader; the
-# leader does not step down on a stalled disk (its lease lives in
-# PostgreSQL), so reads wait for the thaw.
+# Reads wait for the thaw: LMDB's reader table is a shared memory file
+# beside the data, so a read transaction on the frozen node blocks too (it
+# writes its reader slot), followers forward API reads to the leader, and
+# the leader does not step down on a stalled disk (its lease lives in
+# PostgreSQL). A stuck read holds a query-pool thread, never an I/O thread:
+# the stalled node keeps answering /health, /metrics and ingest (503).
 # Short: frozen for 12 s. --long: frozen for 60 s, twice.
 source "$(dirname "$0")/lib_fault.bash"
 rounds=1; frozen=12; settle=4
@@ -69,6 +70,12 @@ for round in $(seq 1 "$rounds"); do
   stalled=$(metric "${URL[$L]}" cairn_ingest_stalled)
   echo "round $round: n$L cairn_ingest_stalled=$stalled cairn_ingest_commit_timeouts_total=$(metric "${URL[$L]}" cairn_ingest_commit_timeouts_total)"
   [ "$stalled" = 1 ] || fail "cairn_ingest_stalled is '$stalled' on the stalled node"
+  code=$(curl -s -o /dev/null -m 3 -w '%{http_code}' "${URL[$L]}/api/events?count=5" || true)
+  echo "round $round: read on n$L: ${code/000/no answer in 3 s}"
+  health=$(curl -s -o /dev/null -m 3 -w '%{http_code}' "${URL[$L]}/health" || true)
+  read -r s4 ms4 _ < <(post_probe "${URL[$L]}")
+  echo "round $round: with a read stuck: /health $health, ingest $s4 after $ms4 ms"
+  [ "$health" = 200 ] && [ "$s4" = 503 ] || fail "a read stuck on the frozen disk took the node's HTTP with it"
   elapsed=$(( ($(now_ms) - fault) / 1000 ))
   [ "$elapsed" -lt "$frozen" ] && sleep $(( frozen - elapsed ))
   fsfreeze -u "$WORK/n$L" || fail "fsfreeze -u $WORK/n$L"
