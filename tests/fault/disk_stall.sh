@@ -54,8 +54,11 @@ for round in $(seq 1 "$rounds"); do
   first_fault=${first_fault:-$fault}
   fsfreeze -f "$WORK/n$L" || fail "fsfreeze -f $WORK/n$L"
   # Whatever happens to this script, the disk thaws (a frozen root would
-  # leave unkillable processes behind).
-  ( sleep $(( frozen + 60 )); fsfreeze -u "$WORK/n$L" >/dev/null 2>&1 ) &
+  # leave unkillable processes behind). The wait is bash's own `read -t` on
+  # a FIFO nobody writes: no child `sleep` to outlive the kill at exit and
+  # keep CTest waiting on its output.
+  [ -p "$WORK/never" ] || mkfifo "$WORK/never"
+  ( read -r -t $(( frozen + 60 )) _ <>"$WORK/never"; fsfreeze -u "$WORK/n$L" ) >/dev/null 2>&1 &
   PIDS+=($!)
   echo "round $round: n$L's storage frozen"
   # The first probe queues behind the stuck commit: answered by the deadline.

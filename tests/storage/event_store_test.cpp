@@ -253,6 +253,29 @@ TEST_CASE_FIXTURE(store_fixture, "summaries describe their blocks and list_block
   auto none = store->list_blocks(t0 + 200 * sec, t0 + 300 * sec);
   REQUIRE(none);
   CHECK(none->empty());
+  // With a predicate: it sees the filters, and only the kept blocks come
+  // back, with every summary field but the filters.
+  int asked = 0;
+  auto orders = store->list_blocks(INT64_MIN, INT64_MAX, [&](const block_key&, const block_summary& s) {
+    ++asked;
+    return s.names.may_contain("Order.Id");
+  });
+  REQUIRE(orders);
+  CHECK(asked == 2);
+  REQUIRE(orders->size() == 1);
+  const auto& kept = orders->front();
+  CHECK(kept.key == (*all)[1].key);
+  CHECK(kept.summary.min_timestamp == b.min_timestamp);
+  CHECK(kept.summary.max_timestamp == b.max_timestamp);
+  CHECK(kept.summary.min_id == b.min_id);
+  CHECK(kept.summary.max_id == b.max_id);
+  CHECK(kept.summary.event_count == b.event_count);
+  CHECK(kept.summary.level_bits == b.level_bits);
+  CHECK(kept.stored_bytes == (*all)[1].stored_bytes);
+  CHECK(kept.raw_bytes == (*all)[1].raw_bytes);
+  CHECK(kept.summary.names.byte_size() == 0);
+  CHECK(kept.summary.tokens.byte_size() == 0);
+  CHECK(b.tokens.byte_size() > 0);
 }
 
 TEST_CASE_FIXTURE(store_fixture, "a block spanning a long time is found from inside its range") {
