@@ -41,11 +41,15 @@ as_owner() {
   fi
 }
 
-# Prints a TCP port on 127.0.0.1 that nothing listens on right now.
+# Prints a TCP port on 127.0.0.1 that nothing listens on right now. Below
+# the kernel's ephemeral range (32768+): tests/fault/pg_outage.sh restarts
+# the server on the same port after 60 s, and meanwhile the nodes' outgoing
+# connections (to it, to each other) take ephemeral ports; one landing on
+# the server's port made the restart fail ("could not start server").
 free_port() {
   local port
   for _ in $(seq 1 50); do
-    port=$(( 20000 + RANDOM % 40000 ))
+    port=$(( 20000 + RANDOM % 12000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0

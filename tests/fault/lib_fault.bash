@@ -42,10 +42,19 @@ pg_ctl_as_owner() { runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" "$
 pg_stop() { pg_ctl_as_owner -m fast -w -t 20 stop >/dev/null; }
 # pg_start: same port, socket and settings as tools/pg-test-server.sh, on
 # PG_LISTEN (a comma-separated address list).
+# Retried (a port briefly held by another socket); the server's own reason
+# is printed for each failed start.
 pg_start() {
-  pg_ctl_as_owner -l "$PG_DIR/server.log" -w -t 30 \
-    -o "-p $CAIRN_PG_PORT -k $PG_DIR -c listen_addresses=$PG_LISTEN -c fsync=off -c max_connections=50" \
-    start >/dev/null
+  local attempt
+  for attempt in 1 2 3; do
+    pg_ctl_as_owner -l "$PG_DIR/server.log" -w -t 30 \
+      -o "-p $CAIRN_PG_PORT -k $PG_DIR -c listen_addresses=$PG_LISTEN -c fsync=off -c max_connections=50" \
+      start >/dev/null && return 0
+    echo "pg_start attempt $attempt failed; server log:" >&2
+    tail -5 "$PG_DIR/server.log" >&2
+    sleep 2
+  done
+  return 1
 }
 
 # start_fault_cluster: PostgreSQL plus nodes 1..3 (quorum acks), all started;
