@@ -759,6 +759,7 @@ void commit_pending(self_ptr self) {
   auto& m = metrics::instance();
   m.store_next_id = st.next_id; // the leader's own commits move it too (catch-up checks compare it)
   m.ingest_events += batch->size();
+  ++m.ingest_commits;
   m.ingest_commit_microseconds += std::chrono::duration_cast<std::chrono::microseconds>(
                                     std::chrono::steady_clock::now() - started)
                                     .count();

@@ -78,6 +78,9 @@ std::string metrics::render() const {
         ingest_stalled.load());
   counter("cairn_ingest_commit_microseconds_total", "Time spent in durable batch commits",
           ingest_commit_microseconds.load());
+  counter("cairn_ingest_commits_total",
+          "Durable group commits of ingest requests (requests / commits = requests per group)",
+          ingest_commits.load());
   counter("cairn_indexed_blocks_total", "Blocks written by indexers", indexed_blocks.load());
   counter("cairn_indexed_events_total", "Events folded into blocks", indexed_events.load());
   counter("cairn_queries_total", "Queries and searches executed", queries.load());

@@ -32,6 +32,7 @@ public:
   std::atomic<uint64_t> ingest_commit_timeouts{0}; ///< answered 503 by ingest.commitTimeoutMs
   std::atomic<int64_t> ingest_stalled{0};          ///< 1 while a timed-out commit is unfinished
   std::atomic<uint64_t> ingest_commit_microseconds{0};
+  std::atomic<uint64_t> ingest_commits{0}; ///< group commits (each holds one or more requests)
   std::atomic<uint64_t> indexed_blocks{0};
   std::atomic<uint64_t> indexed_events{0};
   std::atomic<uint64_t> queries{0};

@@ -15,6 +15,7 @@ PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' $D/log | grep -o '[0-9]*$'
 switches() { awk '/ctxt_switches/{s+=$2} END{print s}' /proc/$PID/task/*/status 2>/dev/null; }
 # Server CPU seconds (utime + stime) from /proc/PID/stat.
 cpu() { awk -v hz=$(getconf CLK_TCK) '{print ($14 + $15) / hz}' /proc/$PID/stat; }
+metric() { curl -s http://127.0.0.1:$PORT/metrics | awk -v n="$1" '$1 == n {print $2}'; }
 # Waits (at most 60 s) until the server used < 20 ms CPU in 0.5 s: the
 # indexer may still be folding the buffered tail of the run into blocks.
 settle() { local a b; a=$(cpu); for i in $(seq 120); do sleep 0.5; b=$(cpu)
@@ -26,12 +27,14 @@ for fmt in clef otlp; do
     PP=$!
   fi
   settle
-  CS0=$(switches); C0=$(cpu)
+  CS0=$(switches); C0=$(cpu); GC0=$(metric cairn_ingest_commits_total); RQ0=$(metric cairn_ingest_requests_total)
   echo "== $LABEL $fmt $(uptime | grep -o 'load.*')"
   /tmp/ingest_load --url http://127.0.0.1:$PORT --format $fmt --connections ${CONNECTIONS:-2} --events 1000 \
     --seconds $SECS --pid $PID >$D/out-$fmt
   grep -Ei 'events/s|cpu|fail|requests' $D/out-$fmt
   echo "context switches: $(( $(switches) - CS0 ))"
+  awk -v c=$(( $(metric cairn_ingest_commits_total) - GC0 )) -v r=$(( $(metric cairn_ingest_requests_total) - RQ0 )) \
+    'BEGIN{printf "group commits: %d for %d requests (%.2f requests per commit)\n", c, r, r / (c ? c : 1)}'
   # The full cost of the run: including the index work left when the load stopped.
   settle
   EV=$(grep -o 'events [0-9]*' $D/out-$fmt | head -1 | grep -o '[0-9]*')
