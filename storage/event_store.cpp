@@ -1024,41 +1024,6 @@ generation event_store::current_generation() const {
   return impl_->published;
 }
 
-namespace {
-
-/// Calls visit(block_info&&, summary bytes) for each block holding any event
-/// with from_ns <= timestamp < to_ns, in key order; the info carries key and
-/// sizes from the summary head. Stops at visit's first error.
-template <class Visit>
-status walk_summaries(MDB_txn* txn, MDB_dbi summaries_db, int64_t max_block_span, int64_t from_ns, int64_t to_ns,
-                      Visit&& visit) {
-  // Block keys are greatest events: start at the first block ending at or
-  // after from_ns; stop once no block can start before to_ns.
-  int64_t scan_end = sat_add(to_ns, max_block_span);
-  lmdb_cursor cur;
-  if (auto st = cur.open(txn, summaries_db, "list_blocks"); !st)
-    return st;
-  encoded_key start{event_key::lowest_at(from_ns)};
-  MDB_val k = start.val(), v;
-  for (int rc = cur.get(k, v, MDB_SET_RANGE); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
-    block_info bi;
-    summary_head head;
-    if (!decode_key(k, bi.key) || !head.decode(to_view(v)))
-      return store_error{errc::corrupt, "list_blocks: summary"};
-    if (bi.key.timestamp > scan_end)
-      break;
-    if (head.min_timestamp >= to_ns)
-      continue;
-    bi.raw_bytes = head.raw_bytes;
-    bi.stored_bytes = head.stored_bytes;
-    if (auto st = visit(std::move(bi), to_view(v)); !st)
-      return st;
-  }
-  return ok;
-}
-
-} // namespace
-
 result<std::vector<block_info>> event_store::list_blocks(int64_t from_ns, int64_t to_ns) const {
   return list_blocks(from_ns, to_ns, block_predicate{});
 }
@@ -1075,30 +1040,41 @@ result<std::vector<block_info>> event_store::list_blocks(int64_t from_ns, int64_
   bool empty;
   if (auto st = impl_->read_meta(txn.get(), m, empty); !st)
     return std::move(st).error();
-  block_summary whole; // reused: its filters' buffers keep their capacity
-  auto st = walk_summaries(txn.get(), impl_->summaries_db, m.max_block_span, from_ns, to_ns,
-                           [&](block_info&& bi, std::string_view stored) -> status {
-    if (!keep) { // the whole summaries
-      if (!deserialize_summary(stored, bi.summary))
-        return store_error{errc::corrupt, key_context("list_blocks: summary", bi.key)};
-      out.push_back(std::move(bi));
-      return ok;
-    }
-    if (!deserialize_summary(stored, whole))
-      return store_error{errc::corrupt, key_context("list_blocks: summary", bi.key)};
-    if (!keep(bi.key, whole))
-      return ok;
-    bi.summary.min_timestamp = whole.min_timestamp;
-    bi.summary.max_timestamp = whole.max_timestamp;
-    bi.summary.min_id = whole.min_id;
-    bi.summary.max_id = whole.max_id;
-    bi.summary.event_count = whole.event_count;
-    bi.summary.level_bits = whole.level_bits;
-    out.push_back(std::move(bi));
-    return ok;
-  });
-  if (!st)
+  // Block keys are greatest events: start at the first block ending at or
+  // after from_ns; stop once no block can start before to_ns.
+  int64_t scan_end = sat_add(to_ns, m.max_block_span);
+  lmdb_cursor cur;
+  if (auto st = cur.open(txn.get(), impl_->summaries_db, "list_blocks"); !st)
     return std::move(st).error();
+  block_summary whole; // with `keep`: reused, its filters' buffers keep their capacity
+  encoded_key start{event_key::lowest_at(from_ns)};
+  MDB_val k = start.val(), v;
+  for (int rc = cur.get(k, v, MDB_SET_RANGE); rc == MDB_SUCCESS; rc = cur.get(k, v, MDB_NEXT)) {
+    block_info bi;
+    summary_head head;
+    if (!decode_key(k, bi.key) || !head.decode(to_view(v)))
+      return store_error{errc::corrupt, "list_blocks: summary"};
+    if (bi.key.timestamp > scan_end)
+      break;
+    if (head.min_timestamp >= to_ns)
+      continue;
+    bi.raw_bytes = head.raw_bytes;
+    bi.stored_bytes = head.stored_bytes;
+    if (!deserialize_summary(to_view(v), keep ? whole : bi.summary))
+      return store_error{errc::corrupt, key_context("list_blocks: summary", bi.key)};
+    if (keep) {
+      if (!keep(bi.key, whole))
+        continue;
+      // Everything but the filters.
+      bi.summary.min_timestamp = whole.min_timestamp;
+      bi.summary.max_timestamp = whole.max_timestamp;
+      bi.summary.min_id = whole.min_id;
+      bi.summary.max_id = whole.max_id;
+      bi.summary.event_count = whole.event_count;
+      bi.summary.level_bits = whole.level_bits;
+    }
+    out.push_back(std::move(bi));
+  }
   return out;
 }
 

@@ -419,12 +419,11 @@ int run_command(int argc, char** argv) {
   services.auth_view = auth_view;
   services.max_body_bytes = limits.max_body_bytes;
   services.max_event_bytes = static_cast<size_t>(cfg.get_int("ingest.maxEventBytes"));
-  services.commit_deadlines = std::make_shared<net::commit_deadline_watch>(
-    std::chrono::milliseconds(cfg.get_int("ingest.commitTimeoutMs")));
+  const std::chrono::milliseconds commit_timeout{cfg.get_int("ingest.commitTimeoutMs")};
+  services.commit_deadlines = std::make_shared<net::commit_deadline_watch>(commit_timeout);
   // Swept a few times per timeout: a stalled request waits at most ~1.25x it.
   services.commit_deadlines->start(
-    ioc, std::clamp(std::chrono::milliseconds(cfg.get_int("ingest.commitTimeoutMs")) / 4,
-                    std::chrono::milliseconds(25), std::chrono::milliseconds(1000)));
+    ioc, std::clamp(commit_timeout / 4, std::chrono::milliseconds(25), std::chrono::milliseconds(1000)));
   services.ioc = &ioc;
   services.query_pool = &query_pool;
   services.query_timeout = std::chrono::milliseconds(cfg.get_int("query.timeoutMs"));
