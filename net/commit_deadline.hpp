@@ -35,8 +35,6 @@ public:
 
   explicit commit_deadline_watch(std::chrono::milliseconds timeout) : timeout_(timeout) {}
 
-  std::chrono::milliseconds timeout() const noexcept { return timeout_; }
-
   /// Starts the deadline of a request just handed to the committer.
   void watch(const commit_waiter_ptr& waiter, clock::time_point now = clock::now());
 
